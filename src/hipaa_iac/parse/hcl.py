@@ -1,0 +1,366 @@
+"""HCL front end on tree-sitter-hcl: source text -> Blocks with expression ASTs and line spans.
+
+tree-sitter keeps a position for every node and keeps comments. Where it reports an ERROR node the
+caller falls back to python-hcl2 (parse/hcl2_fallback.py): Terraform is the judge of valid HCL, and
+tree-sitter-hcl 1.2 rejects a few things Terraform accepts (e.g. the number `1e+09`).
+"""
+from __future__ import annotations
+
+import re
+import sys
+
+from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, Template, Traversal,
+                    TupleExpr, UnaryOp, Var)
+from ..model import Attribute, Block
+
+_PARSER = None
+
+
+def _parser():
+    global _PARSER
+    if _PARSER is None:
+        import tree_sitter
+        import tree_sitter_hcl
+        _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _PARSER
+
+
+class HCLSyntaxError(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{', re.S)
+
+
+def unescape(raw: str) -> str:
+    def rep(m: re.Match) -> str:
+        s = m.group(0)
+        if s == "$${":
+            return "${"
+        if s == "%%{":
+            return "%{"
+        e = m.group(1)
+        if e[0] in "uU" and len(e) > 1:
+            return chr(int(e[1:], 16))
+        return _ESCAPES.get(e, "\\" + e)
+    return _ESC_RE.sub(rep, raw)
+
+
+def _first_error(node) -> tuple[int, str] | None:
+    """Line and message of the first ERROR or MISSING node, walking only where errors are."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR":
+            return n.start_point[0] + 1, "syntax error near " + repr(n.text[:40].decode("utf-8", "replace"))
+        if n.is_missing:
+            return n.start_point[0] + 1, f"missing {n.type!r}"
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return None
+
+
+class _Converter:
+    def __init__(self, src: bytes, file: str):
+        self.src = src
+        self.file = file
+
+    def text(self, n) -> str:
+        return self.src[n.start_byte:n.end_byte].decode("utf-8", "replace")
+
+    # ---- structure -------------------------------------------------------------------------
+    def body(self, body, comments_out: list) -> tuple[dict[str, Attribute], list[Block]]:
+        attrs: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        for c in body.children:
+            t = c.type
+            if t == "attribute":
+                name = self.text(c.children[0])
+                expr_node = c.children[2] if len(c.children) > 2 else None
+                if expr_node is None:
+                    continue
+                attrs[name] = Attribute(name, self.expr(expr_node), c.start_point[0] + 1,
+                                        c.end_point[0] + 1, self.text(expr_node))
+            elif t == "block":
+                blocks.append(self.block(c))
+            elif t == "comment":
+                comments_out.append((c.start_point[0] + 1, self.text(c)))
+        return attrs, blocks
+
+    def block(self, n) -> Block:
+        btype = ""
+        labels: list[str] = []
+        attrs: dict = {}
+        blocks: list = []
+        comments: list = []
+        for c in n.children:
+            t = c.type
+            if t == "identifier":
+                if not btype:
+                    btype = self.text(c)
+                else:
+                    labels.append(self.text(c))
+            elif t == "string_lit":
+                labels.append(unescape(self.text(c)[1:-1]))
+            elif t == "body":
+                attrs, blocks = self.body(c, comments)
+            elif t == "comment":
+                comments.append((c.start_point[0] + 1, self.text(c)))
+        for b in blocks:  # comments of nested blocks count for the enclosing block too
+            comments.extend(b.comments)
+        return Block(btype, labels, attrs, blocks, self.file, n.start_point[0] + 1, n.end_point[0] + 1,
+                     sorted(comments))
+
+    # ---- expressions -----------------------------------------------------------------------
+    def expr(self, n) -> Node:
+        t = n.type
+        if t == "expression":
+            named = [c for c in n.children if c.type != "comment"]
+            if not named:
+                return Invalid("empty expression")
+            first = named[0]
+            if first.type == "(":  # parenthesized
+                inner = next((c for c in named if c.type == "expression"), None)
+                base = self.expr(inner) if inner is not None else Invalid("empty parentheses")
+                rest = named[3:]
+            else:
+                base = self.expr(first)
+                rest = named[1:]
+            steps: list = []
+            for c in rest:
+                self._steps(c, steps)
+            if steps:
+                if isinstance(base, Traversal):
+                    return Traversal(base.base, base.steps + steps)
+                return Traversal(base, steps)
+            return base
+        if t == "variable_expr":
+            return Var(self.text(n.children[0]))
+        if t == "literal_value":
+            return self.literal(n.children[0])
+        if t == "collection_value":
+            return self.expr(n.children[0])
+        if t == "tuple":
+            return TupleExpr([self.expr(c) for c in n.children if c.type == "expression"])
+        if t == "object":
+            items = []
+            for c in n.children:
+                if c.type == "object_elem":
+                    kids = [k for k in c.children if k.type == "expression"]
+                    if len(kids) == 2:
+                        items.append((self._key(kids[0]), self.expr(kids[1])))
+            return ObjectExpr(items)
+        if t == "template_expr":
+            return self.template(n.children[0])
+        if t == "function_call":
+            name = self.text(n.children[0])
+            args: list = []
+            expand = False
+            for c in n.children:
+                if c.type == "function_arguments":
+                    for a in c.children:
+                        if a.type == "expression":
+                            args.append(self.expr(a))
+                        elif a.type == "ellipsis":
+                            expand = True
+            return Call(name, args, expand)
+        if t == "conditional":
+            e = [c for c in n.children if c.type == "expression"]
+            return Cond(self.expr(e[0]), self.expr(e[1]), self.expr(e[2]))
+        if t == "operation":
+            return self.expr(n.children[0])
+        if t == "binary_operation":
+            kids = [c for c in n.children if c.type != "comment"]
+            # children: left op right, where left/right may be wrapped in parentheses tokens
+            op_i = next(i for i, c in enumerate(kids) if not c.is_named and c.type not in ("(", ")")
+                        and i > 0 and kids[i - 1].type != "(")
+            left = [c for c in kids[:op_i] if c.is_named]
+            right = [c for c in kids[op_i + 1:] if c.is_named]
+            return BinOp(kids[op_i].type, self.expr(left[0]), self.expr(right[0]))
+        if t == "unary_operation":
+            return UnaryOp(n.children[0].type, self.expr(n.children[1]))
+        if t == "for_expr":
+            return self.for_expr(n.children[0])
+        if t in ("quoted_template", "heredoc_template"):
+            return self.template(n)
+        return Invalid(f"unsupported expression {t}")
+
+    def _key(self, n) -> Node:
+        """Object keys: a bare identifier is a string; `(expr)` is an expression."""
+        e = self.expr(n)
+        if isinstance(e, Var):
+            return Lit(e.name)
+        return e
+
+    def _steps(self, c, steps: list) -> None:
+        t = c.type
+        if t == "get_attr":
+            steps.append(("attr", self.text(c.children[-1])))
+        elif t == "index":
+            inner = c.children[0]
+            if inner.type == "legacy_index":
+                steps.append(("index", Lit(int(self.text(inner).lstrip(".")))))
+            else:
+                e = next((k for k in inner.children if k.type == "expression"), None)
+                steps.append(("index", self.expr(e) if e is not None else Invalid("empty index")))
+        elif t == "splat":
+            inner = c.children[0]
+            steps.append(("splat",) if inner.type == "full_splat" else ("legacy_splat",))
+            for k in inner.children:
+                if k.is_named:
+                    self._steps(k, steps)
+
+    def literal(self, n) -> Node:
+        t = n.type
+        if t == "numeric_lit":
+            s = self.text(n)
+            try:
+                return Lit(int(s))
+            except ValueError:
+                return Lit(float(s))
+        if t == "bool_lit":
+            return Lit(self.text(n) == "true")
+        if t == "null_lit":
+            return Lit(None)
+        if t == "string_lit":
+            return Lit(unescape(self.text(n)[1:-1]))
+        return Invalid(f"unsupported literal {t}")
+
+    def template(self, n) -> Node:
+        heredoc = n.type == "heredoc_template"
+        kids = n.children
+        if heredoc:
+            strip = self.text(kids[0]).endswith("-")
+            ident = [k for k in kids if k.type == "heredoc_identifier"]
+            # content starts on the line after the opening marker, ends before the closing marker's line
+            start = self.src.index(b"\n", ident[0].end_byte) + 1 if b"\n" in self.src[ident[0].end_byte:] else ident[0].end_byte
+            end = ident[-1].start_byte if len(ident) > 1 else n.end_byte
+            while end > start and self.src[end - 1:end] in (b" ", b"\t"):
+                end -= 1
+            inner = [k for k in kids if k.type in ("template_interpolation", "template_directive")]
+        else:
+            start = kids[0].end_byte
+            end = kids[-1].start_byte if kids[-1].type == "quoted_template_end" else n.end_byte
+            inner = [k for k in kids if k.type in ("template_interpolation", "template_directive")]
+        parts: list = []
+        pos = start
+        directives = False
+        for k in inner:
+            if k.start_byte > pos:
+                parts.append(self.src[pos:k.start_byte].decode("utf-8", "replace"))
+            if k.type == "template_directive":
+                directives = True
+                parts.append(Invalid("template directive"))
+            else:
+                e = next((x for x in k.children if x.type == "expression"), None)
+                parts.append(self.expr(e) if e is not None else Invalid("empty interpolation"))
+            pos = k.end_byte
+        if end > pos:
+            parts.append(self.src[pos:end].decode("utf-8", "replace"))
+        if heredoc:
+            if strip:
+                parts = _strip_indent(parts)
+        else:
+            parts = [unescape(p) if isinstance(p, str) else p for p in parts]
+        if all(isinstance(p, str) for p in parts):
+            return Lit("".join(parts))
+        return Template(parts, directives)
+
+    def for_expr(self, n) -> Node:
+        is_object = n.type == "for_object_expr"
+        intro = next(c for c in n.children if c.type == "for_intro")
+        idents = [self.text(c) for c in intro.children if c.type == "identifier"]
+        coll = self.expr(next(c for c in intro.children if c.type == "expression"))
+        key_var, val_var = (idents[0], idents[1]) if len(idents) == 2 else (None, idents[0])
+        exprs = [c for c in n.children if c.type == "expression"]
+        cond_n = next((c for c in n.children if c.type == "for_cond"), None)
+        cond = None
+        if cond_n is not None:
+            cond = self.expr(next(c for c in cond_n.children if c.type == "expression"))
+        group = any(c.type == "ellipsis" for c in n.children)
+        if is_object:
+            return ForExpr(True, key_var, val_var, coll, self.expr(exprs[0]), self.expr(exprs[1]), cond, group)
+        return ForExpr(False, key_var, val_var, coll, None, self.expr(exprs[0]), cond, False)
+
+
+def _strip_indent(parts: list) -> list:
+    """`<<-` heredocs: remove the smallest common leading whitespace of the literal lines."""
+    text = "".join(p if isinstance(p, str) else "\x00" for p in parts)
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    indent = min((len(ln) - len(ln.lstrip(" \t")) for ln in lines), default=0)
+    if not indent:
+        return parts
+    out: list = []
+    at_line_start = True
+    for p in parts:
+        if isinstance(p, str):
+            segs = p.split("\n")
+            new = []
+            for i, s in enumerate(segs):
+                if (i > 0 or at_line_start):
+                    s = s[indent:] if s[:indent].strip() == "" else s.lstrip(" \t")
+                new.append(s)
+            out.append("\n".join(new))
+            at_line_start = p.endswith("\n")
+        else:
+            out.append(p)
+            at_line_start = False
+    return out
+
+
+def parse_hcl(src: bytes, file: str) -> list[Block]:
+    """Parse HCL source into top-level Blocks. Raises HCLSyntaxError at the first syntax error."""
+    limit = sys.getrecursionlimit()
+    tree = _parser().parse(src)
+    root = tree.root_node
+    if root.has_error:
+        err = _first_error(root)
+        line, msg = err if err else (1, "syntax error")
+        raise HCLSyntaxError(line, msg)
+    conv = _Converter(src, file)
+    body = next((c for c in root.children if c.type == "body"), None)
+    if body is None:
+        return []
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        attrs, blocks = conv.body(body, [])
+    except RecursionError:
+        raise HCLSyntaxError(1, "expression nested too deeply to analyze") from None
+    finally:
+        sys.setrecursionlimit(limit)
+    if attrs:
+        first = min(a.line for a in attrs.values())
+        raise HCLSyntaxError(first, "attribute outside of any block: " + next(iter(attrs)))
+    return blocks
+
+
+def parse_tfvars(src: bytes, file: str) -> dict[str, Attribute]:
+    """A .tfvars file: top-level attributes only."""
+    tree = _parser().parse(src)
+    root = tree.root_node
+    if root.has_error:
+        err = _first_error(root)
+        line, msg = err if err else (1, "syntax error")
+        raise HCLSyntaxError(line, msg)
+    body = next((c for c in root.children if c.type == "body"), None)
+    if body is None:
+        return {}
+    attrs, blocks = _Converter(src, file).body(body, [])
+    if blocks:
+        raise HCLSyntaxError(blocks[0].line, "blocks are not allowed in a variables file")
+    return attrs
+
+
+def parse_expression(text: str) -> Node:
+    """Parse one expression's text (used by the python-hcl2 fallback)."""
+    src = ("x = " + text + "\n").encode()
+    tree = _parser().parse(src)
+    if tree.root_node.has_error:
+        return Invalid("cannot read expression: " + text[:60])
+    body = tree.root_node.children[0]
+    attrs, _ = _Converter(src, "<expr>").body(body, [])
+    return attrs["x"].expr if "x" in attrs else Invalid("cannot read expression: " + text[:60])
