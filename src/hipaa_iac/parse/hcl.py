@@ -32,6 +32,7 @@ class HCLSyntaxError(Exception):
         self.message = message
 
 
+_BINARY_OPS = {"+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{', re.S)
 
@@ -175,19 +176,37 @@ class _Converter:
             return self.expr(n.children[0])
         if t == "binary_operation":
             kids = [c for c in n.children if c.type != "comment"]
-            # children: left op right, where left/right may be wrapped in parentheses tokens
-            op_i = next(i for i, c in enumerate(kids) if not c.is_named and c.type not in ("(", ")")
-                        and i > 0 and kids[i - 1].type != "(")
-            left = [c for c in kids[:op_i] if c.is_named]
-            right = [c for c in kids[op_i + 1:] if c.is_named]
-            return BinOp(kids[op_i].type, self.expr(left[0]), self.expr(right[0]))
+            op_i = next(i for i, c in enumerate(kids) if c.type in _BINARY_OPS)
+            return BinOp(kids[op_i].type, self.term(kids[:op_i]), self.term(kids[op_i + 1:]))
         if t == "unary_operation":
-            return UnaryOp(n.children[0].type, self.expr(n.children[1]))
+            return UnaryOp(n.children[0].type, self.term(n.children[1:]))
         if t == "for_expr":
             return self.for_expr(n.children[0])
         if t in ("quoted_template", "heredoc_template"):
             return self.template(n)
         return Invalid(f"unsupported expression {t}")
+
+    def term(self, nodes: list) -> Node:
+        """An operand given as a run of sibling nodes: a base, or `( expr )`, then postfix steps."""
+        nodes = [c for c in nodes if c.type != "comment"]
+        if not nodes:
+            return Invalid("missing operand")
+        if nodes[0].type == "(":
+            inner = next((c for c in nodes if c.type == "expression"), None)
+            base = self.expr(inner) if inner is not None else Invalid("empty parentheses")
+            close = next((i for i, c in enumerate(nodes) if c.type == ")"), len(nodes) - 1)
+            rest = nodes[close + 1:]
+        else:
+            base = self.expr(nodes[0])
+            rest = nodes[1:]
+        steps: list = []
+        for c in rest:
+            self._steps(c, steps)
+        if not steps:
+            return base
+        if isinstance(base, Traversal):
+            return Traversal(base.base, base.steps + steps)
+        return Traversal(base, steps)
 
     def _key(self, n) -> Node:
         """Object keys: a bare identifier is a string; `(expr)` is an expression."""

@@ -1,0 +1,45 @@
+"""Parse cache: parsed files keyed by their content, path and the parser version.
+
+Entries are written atomically (safe when two scans run at once); a corrupted or unreadable entry is
+ignored and rewritten. The cache lives outside the scanned repository (default ~/.cache/hipaa-iac,
+HIPAA_IAC_CACHE_DIR to move it, --no-cache to bypass).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+
+from . import __version__
+
+# bump when the parsed model changes shape
+PARSER_VERSION = "1"
+
+
+def _key(data: bytes, relpath: str) -> str:
+    h = hashlib.sha256()
+    h.update(f"{__version__}/{PARSER_VERSION}/{relpath}\0".encode())
+    h.update(data)
+    return h.hexdigest()
+
+
+def cached_parse(cache_dir: str, path: str, relpath: str, parse):
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return parse(path, relpath)
+    key = _key(data, relpath)
+    entry = os.path.join(cache_dir, key[:2], key + ".pickle")
+    try:
+        with open(entry, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # missing, truncated or corrupted entry: parse again
+        pass
+    sf = parse(path, relpath)
+    try:
+        from .fsutil import atomic_write
+        atomic_write(entry, pickle.dumps(sf, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a read-only or full disk never fails the scan
+        pass
+    return sf

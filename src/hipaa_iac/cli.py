@@ -1,0 +1,230 @@
+"""Command line. Holds no analysis logic: it parses options, calls the pipeline, writes reports.
+
+Imports stay inside the commands so that `--version`, `--help` and a one-file scan load only what they use.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import List, Optional
+
+import typer
+
+from . import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Prove, before apply, that Terraform for healthcare AI training meets the HIPAA Security "
+                       "Rule's technical safeguards.")
+policies_app = typer.Typer(no_args_is_help=True, help="List and explain the policies in the pack.")
+baseline_app = typer.Typer(no_args_is_help=True, help="Record current findings so a scan fails only on new ones.")
+docs_app = typer.Typer(no_args_is_help=True, help="Generate the policy documentation pages.")
+app.add_typer(policies_app, name="policies")
+app.add_typer(baseline_app, name="baseline")
+app.add_typer(docs_app, name="docs")
+
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "csv")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"hipaa-iac {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_callback(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")) -> None:
+    pass
+
+
+def render(fmt: str, report: dict, policies: dict, color: bool = False) -> str:
+    if fmt == "text":
+        from .report import text
+        return text.render(report, policies, color=color)
+    if fmt == "json":
+        from .report import json_report
+        return json_report.render(report, policies)
+    if fmt == "sarif":
+        from .report import sarif
+        return sarif.render(report, policies)
+    if fmt == "junit":
+        from .report import junit
+        return junit.render(report, policies)
+    if fmt == "markdown":
+        from .report import markdown
+        return markdown.render(report, policies, link_base=markdown.link_base_from_env(os.environ))
+    if fmt == "html":
+        from .report import html
+        return html.render(report, policies)
+    if fmt == "csv":
+        from .report import csv_report
+        return csv_report.render(report, policies)
+    raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def write_output(path: str, content: str) -> None:
+    from .fsutil import atomic_write
+    atomic_write(path, content)
+
+
+def _fail_usage(msg: str) -> None:
+    typer.echo(f"hipaa-iac: error: {msg}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def scan(
+    paths: List[str] = typer.Argument(None, help="Directories, .tf files or plan JSON files (default: .)."),
+    format: str = typer.Option("text", "-f", "--format", help="text | json | sarif | junit | markdown | html | csv"),
+    output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to FILE instead of stdout."),
+    also: List[str] = typer.Option([], "--also", metavar="FORMAT=FILE",
+                                   help="Write another report too, e.g. --also sarif=out.sarif (repeatable)."),
+    severity_threshold: Optional[str] = typer.Option(None, "--severity-threshold",
+                                                     help="Fail only on findings at or above: low|medium|high|critical."),
+    unknown: Optional[str] = typer.Option(None, "--unknown", help="warn (default) or fail on unknown results."),
+    policy: List[str] = typer.Option([], "--policy", help="Run only policies matching this id glob (repeatable)."),
+    skip_policy: List[str] = typer.Option([], "--skip-policy", help="Skip policies matching this id glob (repeatable)."),
+    var_file: List[str] = typer.Option([], "--var-file", help="A .tfvars file for the root module (repeatable)."),
+    config: Optional[str] = typer.Option(None, "--config", help="Configuration file (.hipaa-iac.yaml or pyproject.toml)."),
+    exceptions: Optional[str] = typer.Option(None, "--exceptions",
+                                             help="Exceptions file (default .hipaa-iac-exceptions.yaml at the scan root)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Fail only on findings not in this baseline file."),
+    scope: Optional[str] = typer.Option(None, "--scope", help="all (default) or phi-path."),
+    allow_parse_errors: bool = typer.Option(False, "--allow-parse-errors",
+                                            help="Do not exit 2 when a file cannot be parsed (its resources stay unknown)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the parse cache."),
+    compact: bool = typer.Option(False, "--compact", help="Text format: one line per finding."),
+    policy_dir: Optional[str] = typer.Option(None, "--policy-dir", help="Use another policy pack directory."),
+) -> None:
+    """Scan Terraform and report each policy result with its HIPAA citation, file and line.
+
+    Exit codes: 0 no failed result at or above the threshold; 1 at least one; 2 the analysis is incomplete
+    (an input could not be read or parsed, bad configuration, bad usage)."""
+    from .runner import ScanRequest, execute
+    if format not in FORMATS:
+        _fail_usage(f"unknown format {format!r}; one of {', '.join(FORMATS)}")
+    extra_outputs = []
+    for a in also:
+        if "=" not in a:
+            _fail_usage(f"--also expects FORMAT=FILE, got {a!r}")
+        f, p = a.split("=", 1)
+        if f not in FORMATS:
+            _fail_usage(f"unknown format {f!r} in --also; one of {', '.join(FORMATS)}")
+        extra_outputs.append((f, p))
+    if severity_threshold and severity_threshold.lower() not in ("low", "medium", "high", "critical"):
+        _fail_usage("--severity-threshold must be low, medium, high or critical")
+    if unknown and unknown not in ("warn", "fail"):
+        _fail_usage("--unknown must be warn or fail")
+    if scope and scope not in ("all", "phi-path"):
+        _fail_usage("--scope must be all or phi-path")
+    req = ScanRequest(paths=list(paths or ["."]), config_file=config, policies=list(policy),
+                      skip_policies=list(skip_policy), var_files=list(var_file), exceptions=exceptions,
+                      baseline=baseline, severity_threshold=severity_threshold.lower() if severity_threshold else None,
+                      unknown=unknown, scope=scope, allow_parse_errors=allow_parse_errors, no_cache=no_cache,
+                      policy_dir=policy_dir)
+    outcome = execute(req)
+    if outcome.fatal:
+        _fail_usage(outcome.fatal)
+    color = output is None and format == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if format == "text" and compact:
+        from .report import text
+        content = text.render(outcome.report, outcome.policies, color=color, compact=True)
+    else:
+        content = render(format, outcome.report, outcome.policies, color=color)
+    if output:
+        write_output(output, content)
+    else:
+        sys.stdout.write(content)
+    for f, p in extra_outputs:
+        write_output(p, render(f, outcome.report, outcome.policies))
+    if output and format != "text":
+        # keep a one-line summary on the terminal when the report goes to a file
+        s = outcome.report["summary"]
+        typer.echo(f"hipaa-iac: {s['failed']} failed, {s['passed']} passed, {s['unknown']} unknown, "
+                   f"{s['suppressed']} suppressed, {s['errors']} errors -> {output}", err=True)
+    raise typer.Exit(outcome.exit_code)
+
+
+@app.command()
+def graph(paths: List[str] = typer.Argument(None, help="Directories, .tf files or plan JSON files."),
+          format: str = typer.Option("json", "-f", "--format", help="json (the only format)."),
+          var_file: List[str] = typer.Option([], "--var-file", help="A .tfvars file for the root module.")) -> None:
+    """Print what the analyzer read: resources (address, type, file, line, attributes with unknowns marked)
+    and edges. Sensitive values are redacted."""
+    import json
+    from .graph_dump import dump
+    from .load import LoadOptions, load
+    g = load(list(paths or ["."]), LoadOptions(var_files=list(var_file)))
+    sys.stdout.write(json.dumps(dump(g), indent=2, ensure_ascii=False) + "\n")
+    raise typer.Exit(2 if g.errors else 0)
+
+
+@policies_app.command("list")
+def policies_list(cloud: Optional[str] = typer.Option(None, "--cloud", help="aws | azure | gcp"),
+                  category: Optional[str] = typer.Option(None, "--category", help="A hipaa_category."),
+                  format: str = typer.Option("text", "-f", "--format", help="text | json")) -> None:
+    """List the policies: id, severity, HIPAA category, citations, title."""
+    from .policy.loader import load_pack
+    pack = load_pack()
+    for e in pack.errors:
+        typer.echo(f"hipaa-iac: policy error: {e}", err=True)
+    rows = [p for p in pack.policies if (not cloud or p.cloud == cloud)
+            and (not category or p.meta["hipaa_category"] == category)]
+    if format == "json":
+        import json
+        typer.echo(json.dumps([p.as_metadata() for p in rows], indent=2))
+    else:
+        for p in rows:
+            typer.echo(f"{p.id:28} {p.meta['severity']:8} {p.meta['hipaa_category']:22} "
+                       f"{','.join(p.meta['hipaa']):28} {p.meta['name']}")
+        typer.echo(f"{len(rows)} policies")
+    raise typer.Exit(2 if pack.errors else 0)
+
+
+@policies_app.command("show")
+def policies_show(policy_id: str = typer.Argument(..., help="Policy id, e.g. HIPAA_AWS_S3_001.")) -> None:
+    """What a policy checks, why (citations), an example and the fix."""
+    from .policy.loader import load_pack
+    pack = load_pack()
+    p = pack.by_id().get(policy_id)
+    if p is None:
+        _fail_usage(f"no policy {policy_id!r}; see `hipaa-iac policies list`")
+    m = p.meta
+    out = [f"{p.id}: {m['name']}", "",
+           f"Severity: {m['severity']}   Cloud: {p.cloud}   Category: {m['hipaa_category']} ({m['category']})",
+           f"HIPAA: {', '.join(m['hipaa'])}", f"NIST SP 800-171: {', '.join(m['nist_800_171'])}", "",
+           "What it checks and why:", "  " + m["description"].strip(), "", "Fix:", "  " + m["remediation"].strip()]
+    if m.get("remediation_example"):
+        out += ["", "Example:", *("  " + ln for ln in m["remediation_example"].rstrip().splitlines())]
+    out += ["", f"Source: {m['source']}", f"Policy file: {p.file}", f"Docs: {m['guideline']}"]
+    typer.echo("\n".join(out))
+
+
+@baseline_app.command("create")
+def baseline_create(paths: List[str] = typer.Argument(None, help="What to scan."),
+                    output: str = typer.Option(".hipaa-iac-baseline.json", "-o", "--output", help="Baseline file."),
+                    config: Optional[str] = typer.Option(None, "--config", help="Configuration file.")) -> None:
+    """Record the current failed and unknown results; `scan --baseline FILE` then fails only on new ones."""
+    from .runner import ScanRequest, execute
+    from .suppress import write_baseline
+    outcome = execute(ScanRequest(paths=list(paths or ["."]), config_file=config))
+    if outcome.fatal:
+        _fail_usage(outcome.fatal)
+    n = write_baseline(output, outcome.report)
+    typer.echo(f"hipaa-iac: baseline with {n} findings written to {output}")
+    raise typer.Exit(2 if outcome.report["errors"] else 0)
+
+
+@docs_app.command("generate")
+def docs_generate(check: bool = typer.Option(False, "--check", help="Exit 1 when docs/policies is stale."),) -> None:
+    """Write docs/policies/<ID>.md and the index from the policy files."""
+    from .docs_gen import main as docs_main
+    raise typer.Exit(docs_main(check))
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("hipaa-iac: interrupted\n")
+        sys.exit(2)

@@ -1,0 +1,26 @@
+"""Files the tool writes (reports, baselines, cache entries) are written atomically: a temporary file in
+the same directory, flushed and renamed over the target, so an interrupted write never leaves a
+truncated file behind."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def atomic_write(path: str, content: str | bytes) -> None:
+    directory = os.path.dirname(os.path.abspath(path)) or "."
+    os.makedirs(directory, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(prefix=".hipaa-iac-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

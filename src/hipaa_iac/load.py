@@ -1,0 +1,275 @@
+"""From paths to one resource graph: discover, parse (tree-sitter, python-hcl2 fallback, JSON syntax,
+plans), merge overrides, resolve every root module, attach plan resources to their sources.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .discover import Discovery, discover, is_override
+from .graph import Graph
+from .model import Block, ScanError, SourceFile
+from .parse.hcl import HCLSyntaxError
+
+MAX_PARSE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class LoadOptions:
+    var_files: list[str] = field(default_factory=list)
+    allow_outside_modules: bool = False
+    cache_dir: str | None = None  # parse cache directory, None = no cache
+
+
+def rel(path: str, root: str) -> str:
+    r = os.path.relpath(path, root)
+    return r.replace(os.sep, "/")
+
+
+def read_text(path: str) -> str:
+    """Read a configuration file as Terraform does (UTF-8; a BOM is tolerated)."""
+    size = os.path.getsize(path)
+    if size > MAX_PARSE_BYTES:
+        raise HCLSyntaxError(1, f"file is {size // (1024 * 1024)} MB, above the {MAX_PARSE_BYTES // (1024 * 1024)} MB "
+                                "analysis limit")
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise HCLSyntaxError(1, "binary file, not Terraform configuration")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise HCLSyntaxError(line, "file is not valid UTF-8") from None
+
+
+def parse_config_file(path: str, relpath: str) -> SourceFile:
+    """Parse one configuration file; tree-sitter first, python-hcl2 when tree-sitter reports an error."""
+    text = read_text(path)
+    if path.endswith(".json"):
+        from .parse.json_config import parse_tf_json
+        return SourceFile(relpath, parse_tf_json(text, relpath), "json")
+    from .parse.hcl import parse_hcl
+    src = text.encode("utf-8")
+    try:
+        return SourceFile(relpath, parse_hcl(src, relpath), "tree-sitter")
+    except HCLSyntaxError as ts_err:
+        try:
+            from .parse.hcl2_fallback import parse_hcl_fallback
+        except ImportError:
+            raise ts_err from None
+        try:
+            return SourceFile(relpath, parse_hcl_fallback(src, relpath), "python-hcl2")
+        except HCLSyntaxError:
+            raise ts_err from None
+        except Exception:  # the fallback must never hide the first parser's error
+            raise ts_err from None
+
+
+def merge_overrides(blocks: list[Block], overrides: list[Block]) -> list[Block]:
+    """Terraform override files: attributes replace, nested blocks of a type replace all of that type."""
+    index = {(b.type, tuple(b.labels)): b for b in blocks}
+    for o in overrides:
+        key = (o.type, tuple(o.labels))
+        if o.type == "locals":
+            target = next((b for b in blocks if b.type == "locals" and
+                           set(b.attributes) & set(o.attributes)), None)
+            if target is None:
+                blocks.append(o)
+            else:
+                target.attributes.update(o.attributes)
+            continue
+        base = index.get(key)
+        if base is None:
+            blocks.append(o)
+            index[key] = o
+            continue
+        base.attributes.update(o.attributes)
+        types = {b.type for b in o.blocks}
+        if types:
+            base.blocks = [b for b in base.blocks if b.type not in types] + o.blocks
+        base.comments = sorted(base.comments + o.comments)
+    return blocks
+
+
+class Loader:
+    def __init__(self, root: str, errors: list, cache_dir: str | None = None):
+        self.root = root
+        self.errors = errors
+        self.cache: dict[str, object] = {}
+        self.files_read = 0
+        self.parsers: dict[str, str] = {}
+        self.tainted: dict[str, str] = {}  # rel file -> reason it could not be read
+        self.cache_dir = cache_dir
+
+    def parse(self, path: str) -> SourceFile | None:
+        relpath = rel(path, self.root)
+        try:
+            if self.cache_dir:
+                from .cache import cached_parse
+                sf = cached_parse(self.cache_dir, path, relpath, parse_config_file)
+            else:
+                sf = parse_config_file(path, relpath)
+        except HCLSyntaxError as e:
+            self.errors.append(ScanError(relpath, e.line, e.message))
+            self.tainted[relpath] = f"{relpath}:{e.line}: {e.message}"
+            return None
+        except OSError as e:
+            self.errors.append(ScanError(relpath, None, f"cannot read: {e.strerror}"))
+            self.tainted[relpath] = f"{relpath}: cannot read"
+            return None
+        self.files_read += 1
+        self.parsers[relpath] = sf.parser
+        return sf
+
+    def module(self, directory: str, files: list[str] | None = None):
+        from .resolve.module import ModuleSource
+        directory = os.path.normpath(directory)
+        if directory in self.cache:
+            return self.cache[directory]
+        if files is None:
+            try:
+                names = sorted(os.listdir(directory))
+            except OSError:
+                self.cache[directory] = None
+                return None
+            from .discover import config_kind, _apply_tofu_precedence
+            files = [os.path.join(directory, n) for n in names if config_kind(n)
+                     and os.path.isfile(os.path.join(directory, n))]
+            _apply_tofu_precedence(files)
+        base: list[Block] = []
+        overrides: list[Block] = []
+        parser: dict[str, str] = {}
+        for f in sorted(files, key=lambda p: (is_override(p), p)):
+            sf = self.parse(f)
+            if sf is None:
+                continue
+            parser[sf.path] = sf.parser
+            (overrides if is_override(f) else base).extend(sf.blocks)
+        blocks = merge_overrides(base, overrides) if overrides else base
+        src = ModuleSource(directory, rel(directory, self.root) if directory != self.root else "", blocks, parser)
+        self.cache[directory] = src
+        return src
+
+
+def load_tfvars(paths: list[str], root: str, errors: list) -> dict:
+    from .parse.hcl import parse_tfvars
+    from .parse.json_config import parse_tfvars_json
+    from .resolve.evaluate import Evaluator
+    from .resolve.module import read_tfvars_values
+    values: dict = {}
+    ev = Evaluator()
+    for p in paths:
+        relpath = rel(p, root) if os.path.isabs(p) else p
+        try:
+            text = read_text(p)
+            attrs = parse_tfvars_json(text, relpath) if p.endswith(".json") else parse_tfvars(text.encode(), relpath)
+        except HCLSyntaxError as e:
+            errors.append(ScanError(relpath, e.line, e.message))
+            continue
+        except OSError as e:
+            errors.append(ScanError(relpath, None, f"cannot read variables file: {e.strerror}"))
+            continue
+        values.update(read_tfvars_values(attrs, ev))
+    return values
+
+
+def _tfvars_order(files: list[str]) -> list[str]:
+    """terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars(.json) in lexical order."""
+    def key(p: str):
+        n = os.path.basename(p)
+        return (0 if n == "terraform.tfvars" else 1 if n == "terraform.tfvars.json" else 2, n)
+    return sorted(files, key=key)
+
+
+def called_module_dirs(src_by_dir: dict, loader: Loader) -> set[str]:
+    """Directories that another scanned directory calls as a local module (judged as children)."""
+    from .expr import Lit
+    called = set()
+    for d, src in src_by_dir.items():
+        if src is None:
+            continue
+        for b in src.blocks:
+            if b.type == "module" and "source" in b.attributes:
+                e = b.attributes["source"].expr
+                if isinstance(e, Lit) and isinstance(e.value, str) and e.value.startswith(("./", "../")):
+                    called.add(os.path.normpath(os.path.join(d, e.value)))
+    return called
+
+
+def load(paths: list[str], options: LoadOptions | None = None) -> Graph:
+    options = options or LoadOptions()
+    disc: Discovery = discover(paths)
+    root = disc.root
+    errors: list[ScanError] = [ScanError(rel(f, root) if os.path.isabs(f) else f, line, msg)
+                               for f, line, msg in disc.errors]
+    warnings: list[ScanError] = [ScanError(rel(f, root), line, msg) for f, line, msg in disc.warnings]
+    loader = Loader(root, errors, options.cache_dir)
+    from .resolve.module import Context, ModuleInstance, load_modules_json
+    src_by_dir = {d: loader.module(d, files) for d, files in sorted(disc.module_dirs.items())}
+    children = called_module_dirs(src_by_dir, loader)
+    extra_vars = load_tfvars(options.var_files, root, errors) if options.var_files else {}
+    resources = []
+    for d, src in src_by_dir.items():
+        if src is None or d in children:
+            continue
+        ctx = Context(root_dir=root, load_module=loader.module, modules_json=load_modules_json(d),
+                      allow_outside=options.allow_outside_modules)
+        inst = ModuleInstance(ctx, src, "", {}, "", (os.path.realpath(d),))
+        tfv = load_tfvars(_tfvars_order(disc.tfvars.get(d, [])), root, errors)
+        tfv.update(extra_vars)
+        inst.tfvars = tfv
+        inst.emit()
+        errors.extend(ctx.errors)
+        warnings.extend(ctx.warnings)
+        resources.extend(ctx.resources)
+    plan_resources = []
+    plan_files = list(disc.plans)
+    if disc.explicit_json:
+        from .parse import plan as planmod
+        for p in disc.explicit_json:
+            plan_files.append(p)
+    if plan_files:
+        from .parse import plan as planmod
+        for p in plan_files:
+            relpath = rel(p, root)
+            try:
+                with open(p, "rb") as fh:
+                    raw = fh.read()
+                import json
+                doc = json.loads(planmod.decode_json_bytes(raw))
+            except (OSError, ValueError, UnicodeDecodeError) as e:
+                line = getattr(e, "lineno", None)
+                errors.append(ScanError(relpath, line, f"cannot read plan JSON: {e}"))
+                continue
+            kind = planmod.classify(doc)
+            if kind != "plan":
+                errors.append(ScanError(relpath, None, planmod.not_a_plan_message(doc)))
+                continue
+            res, errs = planmod.read_plan(doc, relpath)
+            errors.extend(errs)
+            plan_resources.extend(res)
+            loader.files_read += 1
+    if plan_resources:
+        from .parse import plan as planmod
+        if resources:
+            planmod.attach_sources(plan_resources, resources)
+            # the plan is the more precise description of what will exist: it replaces the HCL view
+            planned = {r.address for r in plan_resources}
+            resources = [r for r in resources if r.address not in planned and
+                         not _base_in(r.address, planned)]
+        resources.extend(plan_resources)
+    for r in resources:
+        if r.file in loader.tainted:
+            r.tainted = loader.tainted[r.file]
+    g = Graph(resources, root=root, errors=errors, warnings=warnings, files_read=loader.files_read,
+              parsers=loader.parsers, tainted=loader.tainted)
+    return g
+
+
+def _base_in(address: str, planned: set[str]) -> bool:
+    if address.endswith("]"):
+        return address[: address.rfind("[")] in planned
+    return any(p.startswith(address + "[") for p in planned)

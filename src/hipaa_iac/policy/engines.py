@@ -1,0 +1,141 @@
+"""Checks that checkov's YAML cannot express, selected by `metadata.engine` in a policy file.
+
+- eligible_service: the resource's service is on the cloud's HIPAA-eligible list (sourced, dated data in
+  src/hipaa_iac/data/eligible/<cloud>.yaml), extended or restricted by configuration.
+- literal_secret: a credential attribute holds a value written in the configuration (literal, variable
+  default, tfvars) instead of one supplied at run time or generated; the finding never shows the value.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+from ..model import Resource, Unknown
+from .evaluate import FALSE, NA, TRUE, UNK, Verdict
+
+PROVIDER_PREFIXES = {"aws": ("aws_", "awscc_"), "azure": ("azurerm_", "azapi_"), "gcp": ("google_",)}
+DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
+
+
+@functools.lru_cache(maxsize=None)
+def load_eligible(cloud: str) -> dict:
+    import yaml
+    path = os.path.join(DATA_DIR, "eligible", f"{cloud}.yaml")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh) or {}
+    except OSError:
+        return {}
+
+
+class EligibleIndex:
+    def __init__(self, cloud: str, extra: dict | None = None):
+        data = load_eligible(cloud)
+        self.cloud = cloud
+        self.retrieved = str(data.get("retrieved", "unknown date"))
+        self.prefixes: list[tuple[str, dict]] = []
+        self.types: dict[str, dict] = {}
+        for svc in data.get("services", []) or []:
+            for p in svc.get("prefixes", []) or []:
+                self.prefixes.append((p, svc))
+            for t in svc.get("types", []) or []:
+                self.types[t] = svc
+        self.nonexistent = [(n.get("prefix", ""), n.get("message", "")) for n in data.get("nonexistent_types", []) or []]
+        extra = extra or {}
+        for t in extra.get("add", []) or []:
+            entry = {"service": f"{t} (added in configuration)", "status": "eligible", "confidence": "config"}
+            (self.types.__setitem__(t, entry) if not t.endswith("_") else self.prefixes.append((t, entry)))
+        for t in extra.get("remove", []) or []:
+            entry = {"service": f"{t} (removed in configuration)", "status": "not_eligible", "confidence": "config"}
+            (self.types.__setitem__(t, entry) if not t.endswith("_") else self.prefixes.append((t, entry)))
+        self.prefixes.sort(key=lambda x: -len(x[0]))
+
+    def classify(self, rtype: str) -> tuple[str, str, str | None]:
+        """(status, message, matched) for a resource type."""
+        for p, msg in self.nonexistent:
+            if p and rtype.startswith(p):
+                return "nonexistent", msg, p
+        svc = self.types.get(rtype)
+        matched = rtype
+        if svc is None:
+            for p, s in self.prefixes:
+                if rtype.startswith(p):
+                    svc, matched = s, p
+                    break
+        if svc is None:
+            return "unlisted", (f"{rtype} belongs to no service on the {self.cloud.upper()} HIPAA-eligible list "
+                                f"(as of {self.retrieved}); if your BAA covers it, add it under "
+                                "eligible_services in the configuration"), None
+        status = svc.get("status", "eligible")
+        name = svc.get("service", matched)
+        conf = svc.get("confidence", "")
+        if status == "eligible":
+            return "eligible", f"{name} is on the HIPAA-eligible list (as of {self.retrieved}, confidence {conf})", matched
+        if status == "control_plane":
+            return "control_plane", f"{name} holds no data (control plane)", matched
+        return "not_eligible", (f"{name} is not on the {self.cloud.upper()} HIPAA-eligible list (as of "
+                                f"{self.retrieved}); keep ePHI out of it or confirm it is covered by your BAA"), matched
+
+
+def eligible_candidates(graph, cloud: str) -> list[Resource]:
+    prefixes = PROVIDER_PREFIXES.get(cloud, ())
+    out = []
+    for t, rs in graph.by_type.items():
+        if t.startswith(prefixes):
+            out.extend(r for r in rs if r.mode == "managed")
+    return out
+
+
+def eligible_verdict(index: EligibleIndex, r: Resource) -> Verdict:
+    status, msg, _ = index.classify(r.type)
+    if status == "eligible":
+        return Verdict(TRUE, msg)
+    if status == "control_plane":
+        return Verdict(NA, msg)
+    return Verdict(FALSE, msg)
+
+
+def literal_secret_verdict(attributes: list[str], r: Resource) -> Verdict:
+    found_any = False
+    for name in attributes:
+        if name not in r.attributes:
+            continue
+        found_any = True
+        v = r.attributes[name]
+        if r.source == "plan":
+            return Verdict(UNK, f"{name}: a plan does not show whether the value was written in the configuration",
+                           name)
+        if isinstance(v, Unknown):
+            continue
+        if isinstance(v, str) and v != "":
+            return Verdict(FALSE, f"{name} is written in the configuration (value not shown); supply it at run "
+                                  "time from a secret store or let the service manage it", name)
+    if not found_any:
+        return Verdict(TRUE, "no credential attribute is set in the configuration")
+    return Verdict(TRUE, "credentials are supplied at run time or generated")
+
+
+def engine_types(meta: dict, definition: Any) -> set[str] | None:
+    args = meta.get("engine_args") or {}
+    types = args.get("resource_types")
+    return set(types) if types else None
+
+
+def run_engine(meta: dict, graph, candidates_from_definition: list[Resource], config) -> list[tuple[Resource, Verdict]]:
+    engine = meta.get("engine")
+    args = meta.get("engine_args") or {}
+    if engine == "eligible_service":
+        cloud = args.get("cloud", "aws")
+        extra = (getattr(config, "eligible_services", None) or {}).get(cloud) if config is not None else None
+        index = EligibleIndex(cloud, extra)
+        out = []
+        for r in eligible_candidates(graph, cloud):
+            v = eligible_verdict(index, r)
+            if v.state != NA:
+                out.append((r, v))
+        return out
+    if engine == "literal_secret":
+        attrs = list(args.get("attributes") or [])
+        return [(r, literal_secret_verdict(attrs, r)) for r in candidates_from_definition]
+    return []

@@ -1,0 +1,108 @@
+"""Discover and load the policy pack: `policies/<cloud>/<ID>.yaml`, one policy per file."""
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_POLICY_BYTES = 256 * 1024
+
+
+@dataclass
+class Policy:
+    id: str
+    cloud: str
+    file: str
+    meta: dict
+    definition: Any
+
+    @property
+    def severity(self) -> str:
+        return self.meta["severity"]
+
+    @property
+    def name(self) -> str:
+        return self.meta["name"]
+
+    def as_metadata(self) -> dict:
+        m = dict(self.meta)
+        m["cloud"] = self.cloud
+        return m
+
+
+@dataclass
+class Pack:
+    policies: list[Policy] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Policy]:
+        return {p.id: p for p in self.policies}
+
+
+def default_policy_dir() -> str:
+    """The pack next to the package in a source checkout, else the copy installed with the package."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.path.join(here, "..", "..", "..", "policies"), os.path.join(here, "..", "policies")):
+        cand = os.path.normpath(cand)
+        if os.path.isdir(cand):
+            return cand
+    return os.path.normpath(os.path.join(here, "..", "..", "..", "policies"))
+
+
+def load_pack(policy_dir: str | None = None, validate: bool = True) -> Pack:
+    import yaml
+    policy_dir = policy_dir or default_policy_dir()
+    pack = Pack()
+    seen: dict[str, str] = {}
+    files = []
+    for dirpath, dirnames, filenames in os.walk(policy_dir):
+        dirnames.sort()
+        for n in sorted(filenames):
+            if n.endswith((".yaml", ".yml")):
+                files.append(os.path.join(dirpath, n))
+    if validate:
+        from .schema import validate_policy
+    for path in files:
+        relp = os.path.relpath(path, os.path.dirname(policy_dir)).replace(os.sep, "/")
+        try:
+            if os.path.getsize(path) > MAX_POLICY_BYTES:
+                pack.errors.append(f"{relp}: policy file larger than {MAX_POLICY_BYTES} bytes")
+                continue
+            with open(path, encoding="utf-8") as fh:
+                doc = yaml.safe_load(fh)
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+            pack.errors.append(f"{relp}: cannot read policy: {e}")
+            continue
+        if validate:
+            pf, errs = validate_policy(doc, relp)
+            if errs:
+                pack.errors.extend(errs)
+                continue
+        meta = doc["metadata"]
+        pid = meta["id"]
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if stem != pid:
+            pack.errors.append(f"{relp}: metadata.id {pid!r} does not match the file name {stem!r}")
+            continue
+        if pid in seen:
+            pack.errors.append(f"{relp}: metadata.id {pid!r} is already used by {seen[pid]}")
+            continue
+        seen[pid] = relp
+        cloud = os.path.basename(os.path.dirname(path))
+        pack.policies.append(Policy(pid, cloud, relp, meta, doc["definition"]))
+    return pack
+
+
+def select(pack: Pack, include: list[str] | None, exclude: list[str] | None, opt_in: list[str] | None = None) -> list[Policy]:
+    out = []
+    for p in pack.policies:
+        if include and not any(fnmatch.fnmatchcase(p.id, g) for g in include):
+            continue
+        if exclude and any(fnmatch.fnmatchcase(p.id, g) for g in exclude):
+            continue
+        if p.meta.get("opt_in") and not (opt_in and any(fnmatch.fnmatchcase(p.id, g) for g in opt_in)) \
+                and not (include and p.id in include):
+            continue
+        out.append(p)
+    return out

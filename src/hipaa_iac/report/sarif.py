@@ -1,0 +1,297 @@
+"""SARIF 2.1.0 reporter, shaped for GitHub code scanning.
+
+``render(report, policies)`` turns the JSON report (DESIGN.md contract) into a SARIF log:
+
+* one rule per policy in ``policies`` (sorted by id), plus a minimal rule for any policy id that a
+  result names but ``policies`` lacks, so every result has a ``ruleIndex``;
+* one result per failed, unknown and suppressed result (passed results are not emitted);
+  failed: level by severity (critical/high ``error``, medium ``warning``, low ``note``);
+  unknown: ``note`` with the reason; suppressed: level by severity plus ``suppressions``
+  (inline comment ``inSource``; exception file or baseline ``external``);
+* ``partialFingerprints["hipaaIac/v1"]`` = sha256 of ``policy_id|resource|file``: no line, so an
+  alert survives edits above it;
+* input errors and warnings as ``invocations[0]`` notifications.
+
+Artifact URIs are repository-relative (GitHub maps alerts to files with them): ``file`` in the
+report is relative to the scan root, so the scan root is prefixed when it is a single relative
+directory (see :func:`scan_root_prefix`), or ``uri_prefix`` when given. Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from urllib.parse import quote
+
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "hipaaIac/v1"
+
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+SUPPRESSION_KIND = {"inline": "inSource", "exception": "external", "baseline": "external"}
+
+_FILE_SUFFIXES = (".json", ".tf", ".tfvars", ".hcl", ".tf.json")
+_WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+def scan_root_prefix(report: dict) -> str:
+    """The repository-relative folder the report's ``file`` paths are relative to, with a trailing ``/``.
+
+    Only a single relative directory root (``infra``, ``stacks/prod``) gives a prefix; ``.``, an
+    absolute path, a path that climbs (``..``), a file root (plan ``.json``, ``.tf``) or several
+    roots give ``""`` (the paths are then used as they are).
+    """
+    roots = (report.get("scan") or {}).get("roots") or []
+    if len(roots) != 1 or not isinstance(roots[0], str):
+        return ""
+    root = roots[0].replace("\\", "/")
+    if root.startswith("/") or _WINDOWS_DRIVE.match(root) or "://" in root:
+        return ""
+    parts = [p for p in root.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts or parts[-1].lower().endswith(_FILE_SUFFIXES):
+        return ""
+    return "/".join(parts) + "/"
+
+
+def resolve_prefix(report: dict, uri_prefix: str | None) -> str:
+    """``uri_prefix`` normalized (``"infra"`` -> ``"infra/"``), or derived from the report when None."""
+    if uri_prefix is None:
+        return scan_root_prefix(report)
+    parts = [p for p in uri_prefix.replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts) + "/" if parts else ""
+
+
+def repo_path(file: str, prefix: str) -> str:
+    """``file`` (relative to the scan root) as a repository-relative POSIX path."""
+    file = file.replace("\\", "/")
+    if file.startswith("/") or _WINDOWS_DRIVE.match(file):
+        return file
+    while file.startswith("./"):
+        file = file[2:]
+    return prefix + file
+
+
+def artifact_location(file: str, prefix: str) -> dict:
+    """A SARIF ``artifactLocation``: percent-encoded relative URI under ``%SRCROOT%``, or a file URI."""
+    path = repo_path(file, prefix)
+    if path.startswith("/"):
+        return {"uri": "file://" + quote(path, safe="/")}
+    if _WINDOWS_DRIVE.match(path):
+        return {"uri": "file:///" + quote(path, safe="/:")}
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def fingerprint(result: dict) -> str:
+    """Stable across runs and line moves: sha256 of ``policy_id|resource|file``."""
+    key = f"{result.get('policy_id', '')}|{result.get('resource', '')}|{result.get('file') or ''}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _severity(value: object) -> str:
+    sev = str(value or "").lower()
+    return sev if sev in LEVEL else "medium"
+
+
+def _valid_line(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+
+def _is_http_url(value: object) -> bool:
+    return isinstance(value, str) and re.match(r"^https?://[^\s/]+", value) is not None
+
+
+def _policy_from_result(result: dict) -> dict:
+    """A minimal policy entry for a result whose id is missing from ``policies``."""
+    return {
+        "id": result["policy_id"],
+        "name": result.get("title") or result["policy_id"],
+        "severity": result.get("severity") or "medium",
+        "hipaa_category": result.get("hipaa_category"),
+        "hipaa": result.get("hipaa") or [],
+        "nist_800_171": result.get("nist_800_171") or [],
+        "description": result.get("title") or "",
+        "remediation": result.get("remediation") or "",
+        "remediation_example": None,
+        "guideline": None,
+    }
+
+
+def _help(policy: dict) -> tuple[str, str]:
+    """(plain text, markdown) help for a rule."""
+    hipaa = ", ".join(policy.get("hipaa") or []) or "none"
+    nist = ", ".join(policy.get("nist_800_171") or []) or "none"
+    description = policy.get("description") or policy.get("name") or ""
+    remediation = policy.get("remediation") or ""
+    example = policy.get("remediation_example")
+    guideline = policy.get("guideline")
+    text = [description, "", f"HIPAA Security Rule (45 CFR): {hipaa}", f"NIST SP 800-171 rev2: {nist}"]
+    md = [description, "", f"**HIPAA Security Rule (45 CFR):** {hipaa}  ", f"**NIST SP 800-171 rev2:** {nist}"]
+    if policy.get("hipaa_category"):
+        text.append(f"HIPAA safeguard: {policy['hipaa_category']}")
+        md[-1] += "  "
+        md.append(f"**HIPAA safeguard:** {policy['hipaa_category']}")
+    if remediation:
+        text += ["", f"Remediation: {remediation}"]
+        md += ["", f"**Remediation:** {remediation}"]
+    if example:
+        example = example.rstrip("\n")
+        fence = "```"
+        while fence in example:
+            fence += "`"
+        text += ["", "Example:", example]
+        md += ["", f"{fence}hcl", example, fence]
+    if guideline:
+        text += ["", f"Guideline: {guideline}"]
+        md += ["", f"[Guideline]({guideline})" if _is_http_url(guideline) else f"Guideline: `{guideline}`"]
+    return "\n".join(text).strip() + "\n", "\n".join(md).strip() + "\n"
+
+
+def _rule(policy: dict) -> dict:
+    severity = _severity(policy.get("severity"))
+    name = policy.get("name") or policy["id"]
+    text, markdown = _help(policy)
+    tags = ["security", "hipaa"]
+    tags += [f"HIPAA-{c}" for c in policy.get("hipaa") or []]
+    tags += [f"NIST-800-171-{c}" for c in policy.get("nist_800_171") or []]
+    if policy.get("hipaa_category"):
+        tags.append(policy["hipaa_category"])
+    rule: dict = {
+        "id": policy["id"],
+        "name": policy["id"],
+        "shortDescription": {"text": name},
+        "fullDescription": {"text": policy.get("description") or name},
+        "help": {"text": text, "markdown": markdown},
+    }
+    if _is_http_url(policy.get("guideline")):
+        rule["helpUri"] = policy["guideline"]
+    rule["defaultConfiguration"] = {"level": LEVEL[severity]}
+    rule["properties"] = {
+        "security-severity": SECURITY_SEVERITY[severity],
+        "tags": tags,
+        "precision": "high",
+    }
+    return rule
+
+
+def _location(file: str | None, line: object, end_line: object, prefix: str) -> dict | None:
+    if not file:
+        return None
+    physical: dict = {"artifactLocation": artifact_location(file, prefix)}
+    start = _valid_line(line)
+    if start is not None:
+        region = {"startLine": start}
+        end = _valid_line(end_line)
+        if end is not None and end >= start:
+            region["endLine"] = end
+        physical["region"] = region
+    return {"physicalLocation": physical}
+
+
+def _suppression(sup: dict | None) -> dict:
+    sup = sup or {}
+    out: dict = {"kind": SUPPRESSION_KIND.get(sup.get("kind") or "", "external"), "status": "accepted"}
+    if sup.get("reason"):
+        out["justification"] = sup["reason"]
+    props = {"hipaaIacKind": sup.get("kind")}
+    for key, prop in (("approved_by", "approvedBy"), ("ticket", "ticket"),
+                      ("expires", "expires"), ("source", "source")):
+        if sup.get(key):
+            props[prop] = sup[key]
+    out["properties"] = props
+    return out
+
+
+def _result(result: dict, rule_index: int, prefix: str) -> dict:
+    status = result.get("status")
+    severity = _severity(result.get("severity"))
+    message = result.get("message") or result.get("title") or result["policy_id"]
+    if status == "unknown":
+        level = "note"
+        message = f"Could not be decided statically: {message}"
+    else:
+        level = LEVEL[severity]
+    out: dict = {
+        "ruleId": result["policy_id"],
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": message},
+    }
+    location = _location(result.get("file"), result.get("line"), result.get("end_line"), prefix)
+    location = location or {}
+    if result.get("resource"):
+        location["logicalLocations"] = [{"fullyQualifiedName": result["resource"], "kind": "resource"}]
+    if location:
+        out["locations"] = [location]
+    out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(result)}
+    if status == "suppressed":
+        out["suppressions"] = [_suppression(result.get("suppression"))]
+    props: dict = {"status": status, "severity": severity}
+    for key, prop in (("hipaa_category", "hipaaCategory"), ("resource_type", "resourceType"),
+                      ("attribute", "attribute")):
+        if result.get(key):
+            props[prop] = result[key]
+    out["properties"] = props
+    return out
+
+
+def _notification(entry: dict, level: str, prefix: str) -> dict:
+    out: dict = {"level": level, "message": {"text": entry.get("message") or ""}}
+    location = _location(entry.get("file"), entry.get("line"), None, prefix)
+    if location:
+        out["locations"] = [location]
+    return out
+
+
+def build(report: dict, policies: dict[str, dict], *, uri_prefix: str | None = None) -> dict:
+    """The SARIF log as a dict (see :func:`render`)."""
+    prefix = resolve_prefix(report, uri_prefix)
+    results = [r for r in report.get("results") or [] if r.get("status") in ("failed", "unknown", "suppressed")]
+
+    catalogue = {pid: dict(p, id=pid) for pid, p in policies.items()}
+    for r in results:
+        if r["policy_id"] not in catalogue:
+            catalogue[r["policy_id"]] = _policy_from_result(r)
+    ids = sorted(catalogue)
+    index = {pid: i for i, pid in enumerate(ids)}
+
+    tool = report.get("tool") or {}
+    driver: dict = {"name": tool.get("name") or "hipaa-iac"}
+    if tool.get("version"):
+        driver["version"] = tool["version"]
+        driver["semanticVersion"] = tool["version"]
+    driver["rules"] = [_rule(catalogue[pid]) for pid in ids]
+
+    errors = report.get("errors") or []
+    warnings = report.get("warnings") or []
+    invocation: dict = {"executionSuccessful": not errors}
+    notifications = [_notification(e, "error", prefix) for e in errors]
+    notifications += [_notification(w, "warning", prefix) for w in warnings]
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+
+    scan = report.get("scan") or {}
+    run: dict = {
+        "tool": {"driver": driver},
+        "invocations": [invocation],
+        "originalUriBaseIds": {
+            SRCROOT: {"description": {"text": "The repository root; artifact URIs are relative to it."}},
+        },
+        "results": [_result(r, index[r["policy_id"]], prefix) for r in results],
+        "properties": {
+            "policyPack": scan.get("policy_pack"),
+            "scope": scan.get("scope"),
+            "summary": report.get("summary") or {},
+        },
+    }
+    return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: dict, policies: dict[str, dict], *, uri_prefix: str | None = None) -> str:
+    """Render ``report`` as a SARIF 2.1.0 document (JSON text ending in a newline).
+
+    ``uri_prefix``: the scan root's path inside the repository; default derived from
+    ``report["scan"]["roots"]`` by :func:`scan_root_prefix`; ``""`` uses ``file`` as it is.
+    """
+    return json.dumps(build(report, policies, uri_prefix=uri_prefix), indent=2, ensure_ascii=False) + "\n"

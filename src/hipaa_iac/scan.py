@@ -1,0 +1,168 @@
+"""Evaluate: policies x resources -> results (passed | failed | unknown), then build the report dict.
+
+The CLI calls `run_scan`; reporters only render what it returns.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import __version__
+from .graph import Graph
+from .model import Resource, ScanError
+
+SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+STATUS = {"T": "passed", "F": "failed", "U": "unknown"}
+
+
+@dataclass
+class ScanOutcome:
+    report: dict
+    policies: dict  # id -> metadata (for reporters)
+    graph: Graph
+    exit_code: int = 0
+    errors: list = field(default_factory=list)
+
+
+def apply_parameters(definition: Any, meta: dict, config) -> Any:
+    """Replace the policy's default parameter values in its definition by configured ones."""
+    params = meta.get("parameters") or {}
+    if not params or config is None:
+        return definition
+    configured = {k: config.parameters[k] for k in params if k in getattr(config, "parameters", {})}
+    if not configured:
+        return definition
+    replace = {repr(params[k]): v for k, v in configured.items() if params[k] != v}
+    if not replace:
+        return definition
+
+    def walk(node):
+        if isinstance(node, dict):
+            out = {}
+            for k, v in node.items():
+                if k == "value" and not isinstance(v, (dict, list)) and repr(v) in replace:
+                    out[k] = replace[repr(v)]
+                else:
+                    out[k] = walk(v)
+            return out
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        return node
+    return walk(copy.deepcopy(definition))
+
+
+def phi_resources(graph: Graph, phi_tags: dict) -> list[Resource]:
+    out = []
+    for r in graph.resources:
+        tags = r.attributes.get("tags") or r.attributes.get("labels")
+        if not isinstance(tags, dict):
+            continue
+        for k, want in phi_tags.items():
+            v = tags.get(k)
+            wants = [want] if isinstance(want, str) else list(want)
+            if isinstance(v, str) and v.lower() in [w.lower() for w in wants]:
+                out.append(r)
+                break
+    return out
+
+
+def evaluate_policies(graph: Graph, policies: list, config=None) -> list[dict]:
+    from .policy.engines import run_engine
+    from .policy.evaluate import NA, DefinitionEvaluator
+    in_scope = None
+    if config is not None and config.scope == "phi-path":
+        in_scope = graph.reachable(phi_resources(graph, config.phi_tags))
+    results: list[dict] = []
+    for p in policies:
+        meta = p.meta
+        definition = apply_parameters(p.definition, meta, config)
+        ev = DefinitionEvaluator(graph, meta, definition)
+        if meta.get("engine"):
+            pairs = run_engine(meta, graph, ev.candidates(), config)
+        else:
+            pairs = []
+            for r in ev.candidates():
+                if r.action == "delete":
+                    continue
+                pairs.append((r, ev.evaluate(r)))
+        for r, v in pairs:
+            if v.state == NA:
+                continue
+            if in_scope is not None and r.address not in in_scope:
+                continue
+            results.append(make_result(p, r, v, graph))
+    results.sort(key=lambda x: (x["file"] or "", x["line"] or 0, x["policy_id"], x["resource"]))
+    return results
+
+
+def make_result(p, r: Resource, v, graph: Graph) -> dict:
+    meta = p.meta
+    status = STATUS[v.state]
+    attr = v.path
+    line = r.line_of(attr) if attr else None
+    if line is None:
+        line = r.line
+    if status == "passed":
+        message = f"{meta['name']}: no ({v.reason})" if v.reason else "passed"
+        message = v.reason or "passed"
+    elif status == "failed":
+        message = v.reason or meta["name"]
+    else:
+        message = f"cannot be decided statically: {v.reason}"
+    attr_name = None
+    if attr:
+        parts = [x for x in attr.split(".") if not x.isdigit() and x != "*"]
+        attr_name = parts[-1] if parts else None
+    return {
+        "policy_id": p.id,
+        "title": meta["name"],
+        "severity": meta["severity"].lower(),
+        "hipaa_category": meta["hipaa_category"],
+        "status": status,
+        "resource": r.address,
+        "resource_type": r.type,
+        "file": r.file,
+        "line": line,
+        "end_line": r.end_line,
+        "attribute": attr_name,
+        "hipaa": list(meta["hipaa"]),
+        "nist_800_171": list(meta["nist_800_171"]),
+        "message": message,
+        "remediation": meta["remediation"].strip(),
+        "suppression": None,
+    }
+
+
+def summarize(results: list[dict], graph: Graph, n_policies: int, errors: list) -> dict:
+    counts = {"passed": 0, "failed": 0, "unknown": 0, "suppressed": 0}
+    for r in results:
+        counts[r["status"]] += 1
+    return {"files": graph.files_read, "resources": sum(1 for r in graph.resources if r.mode == "managed"),
+            "policies": n_policies, **counts, "errors": len(errors)}
+
+
+def build_report(results: list[dict], graph: Graph, policies: list, errors: list, warnings: list,
+                 roots: list[str], scope: str) -> dict:
+    return {
+        "schema_version": 1,
+        "tool": {"name": "hipaa-iac", "version": __version__},
+        "scan": {"roots": roots, "policy_pack": __version__, "policies": len(policies), "scope": scope,
+                 "generated_at": None},
+        "summary": summarize(results, graph, len(policies), errors),
+        "results": results,
+        "errors": [e.as_dict() if isinstance(e, ScanError) else e for e in errors],
+        "warnings": [w.as_dict() if isinstance(w, ScanError) else w for w in warnings],
+    }
+
+
+def exit_code(report: dict, threshold: str, unknown_mode: str, allow_parse_errors: bool = False) -> int:
+    if report["errors"] and not allow_parse_errors:
+        return 2
+    t = SEVERITY_ORDER[threshold]
+    for r in report["results"]:
+        if SEVERITY_ORDER.get(r["severity"], 0) < t:
+            continue
+        if r["status"] == "failed" or (r["status"] == "unknown" and unknown_mode == "fail"):
+            return 1
+    return 0
