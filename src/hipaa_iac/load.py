@@ -68,6 +68,28 @@ def parse_config_file(path: str, relpath: str) -> SourceFile:
             raise ts_err from None
 
 
+_BLOCK_RE = None
+
+
+def stub_source(path: str, relpath: str) -> SourceFile | None:
+    """The resource blocks of a file that cannot be parsed, found by their headers, without attributes:
+    every policy that applies to them reports unknown (never a silent pass)."""
+    global _BLOCK_RE
+    import re
+    if _BLOCK_RE is None:
+        _BLOCK_RE = re.compile(r'^[ \t]*resource[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([A-Za-z0-9_-]+)"', re.M)
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read(MAX_PARSE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    blocks = []
+    for m in _BLOCK_RE.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        blocks.append(Block("resource", [m.group(1), m.group(2)], {}, [], relpath, line, line))
+    return SourceFile(relpath, blocks, "none")
+
+
 def merge_overrides(blocks: list[Block], overrides: list[Block]) -> list[Block]:
     """Terraform override files: attributes replace, nested blocks of a type replace all of that type."""
     index = {(b.type, tuple(b.labels)): b for b in blocks}
@@ -115,7 +137,7 @@ class Loader:
         except HCLSyntaxError as e:
             self.errors.append(ScanError(relpath, e.line, e.message))
             self.tainted[relpath] = f"{relpath}:{e.line}: {e.message}"
-            return None
+            return stub_source(path, relpath)
         except OSError as e:
             self.errors.append(ScanError(relpath, None, f"cannot read: {e.strerror}"))
             self.tainted[relpath] = f"{relpath}: cannot read"

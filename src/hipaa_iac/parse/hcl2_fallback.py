@@ -25,9 +25,12 @@ _BINARY_OPS = ("==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "/",
 _COMMENT_RE = re.compile(r"(?:#|//)[^\n]*|/\*.*?\*/", re.S)
 _HEREDOC_RE = re.compile(r"<<(-?)([A-Za-z][A-Za-z0-9._-]*)\r?\n")
 _DIRECTIVE_RE = re.compile(r"%\{~?\s*(if|for|else|endif|endfor)\b")
-# tokens that may carry comments: newline/comment tokens and binary operators with a merged newline prefix
-_COMMENT_TOKENS = frozenset({"NL_OR_COMMENT", "DOUBLE_EQ", "NEQ", "LT", "GT", "LEQ", "GEQ", "ASTERISK",
-                             "SLASH", "PERCENT", "DOUBLE_AMP", "DOUBLE_PIPE", "PLUS", "QMARK"})
+# binary operators (and `?`) onto which python-hcl2 8.1.4 glues the newline or comment before them
+_OPERATOR_TEXT = {"DOUBLE_EQ": "==", "NEQ": "!=", "LT": "<", "GT": ">", "LEQ": "<=", "GEQ": ">=",
+                  "ASTERISK": "*", "SLASH": "/", "PERCENT": "%", "DOUBLE_AMP": "&&", "DOUBLE_PIPE": "||",
+                  "PLUS": "+", "QMARK": "?"}
+# tokens that may carry comments
+_COMMENT_TOKENS = frozenset({"NL_OR_COMMENT", *_OPERATOR_TEXT})
 
 
 def parse_hcl_fallback(src: bytes, file: str) -> list[Block]:
@@ -50,12 +53,11 @@ def parse_hcl_fallback(src: bytes, file: str) -> list[Block]:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as e:
         line = e.line if isinstance(getattr(e, "line", None), int) and e.line > 0 else last_line
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else "syntax error"
-        raise HCLSyntaxError(min(line, last_line), msg) from None
+        raise HCLSyntaxError(min(line, last_line), "python-hcl2: " + _error_message(e)) from None
     except (LarkError, RecursionError) as e:
         raise HCLSyntaxError(last_line, f"cannot read file: {type(e).__name__}") from None
 
-    conv = _Converter(file, _comments(tree), text)
+    conv = _Converter(file, _comments(tree, text), text)
     body = tree.children[0]
     blocks: list[Block] = []
     for c in _trees(body):
@@ -67,6 +69,18 @@ def parse_hcl_fallback(src: bytes, file: str) -> list[Block]:
             except RecursionError:
                 raise HCLSyntaxError(c.meta.line, "expression nested too deeply to analyze") from None
     return blocks
+
+
+def _error_message(e) -> str:
+    token = getattr(e, "token", None)
+    if token is not None:
+        if token.type == "$END":
+            return "unexpected end of file"
+        return f"unexpected {token.type} {str(token).strip()[:40]!r}"
+    char = getattr(e, "char", None)
+    if char is not None:
+        return f"unexpected character {char!r}"
+    return "unexpected end of file"
 
 
 def _trim_heredoc_markers(text: str) -> str:
@@ -102,18 +116,30 @@ def _name(t) -> str:
     return str(t.children[0]) if not _is_tree(t.children[0]) else _name(t.children[0])
 
 
-def _comments(tree) -> list[tuple[int, int, str]]:
-    """(offset, line, text) of every comment in the file, from the tokens python-hcl2 kept."""
+def _comments(tree, text: str) -> list[tuple[int, int, str]]:
+    """(offset, line, text) of every comment in the file, from the tokens python-hcl2 kept.
+
+    python-hcl2's post-lexer glues the newline-or-comment token before a binary operator onto the
+    operator (value "# c\\n+", position of the "+"): that prefix is found again in the source just
+    before the operator, across the spaces the lexer skipped.
+    """
     out = []
     for tok in tree.scan_values(lambda v: getattr(v, "type", None) in _COMMENT_TOKENS):
         value = str(tok)
         if "#" not in value and "/" not in value:
             continue
-        if tok.type == "SLASH":
-            value = value[:-1]  # the operator itself
+        start = tok.start_pos
+        if tok.type != "NL_OR_COMMENT":
+            value = value[:len(value) - len(_OPERATOR_TEXT[tok.type])]
+            j = tok.start_pos
+            while j > 0 and text[j - 1] in " \t\r":
+                j -= 1
+            start = j - len(value)
+            if start < 0 or text[start:j] != value:
+                continue
+        line = tok.line if tok.type == "NL_OR_COMMENT" else text.count("\n", 0, start) + 1
         for m in _COMMENT_RE.finditer(value):
-            out.append((tok.start_pos + m.start(), tok.line + value.count("\n", 0, m.start()),
-                        m.group(0).rstrip("\r")))
+            out.append((start + m.start(), line + value.count("\n", 0, m.start()), m.group(0).rstrip("\r")))
     return sorted(out)
 
 
@@ -459,7 +485,7 @@ class _Converter:
         import hcl2
         from lark.exceptions import LarkError
         try:
-            tree = hcl2.parses_to_tree("x = " + text.replace("\n", " ") + "\n")
+            tree = hcl2.parses_to_tree("x = (" + text + "\n)\n")  # newlines are whitespace in ( )
             attr = _trees(tree.children[0])[0]
             return self.expr(_trees(attr)[1])
         except (LarkError, IndexError, RecursionError):

@@ -121,7 +121,10 @@ def read_plan_file(path: str, file: str | None = None) -> tuple[list[Resource], 
         return [], [err]
     if classify(doc) != "plan":
         return [], [ScanError(file, None, not_a_plan_message(doc))]
-    return read_plan(doc, file)
+    try:
+        return read_plan(doc, file)
+    except RecursionError:
+        return [], [ScanError(file, None, "plan values are nested too deeply to read")]
 
 
 # --------------------------------------------------------------------------- addresses
@@ -129,7 +132,10 @@ def split_address(address: str) -> list[str] | None:
     """Split a Terraform address on the dots outside `[...]` and quotes:
     `module.a["x.y"].aws_s3_bucket.b[0]` -> ["module", 'a["x.y"]', "aws_s3_bucket", "b[0]"].
     None when brackets or quotes do not balance or a part is empty."""
-    parts: list[str] = []
+    if "[" not in address and '"' not in address and "]" not in address:
+        parts = address.split(".")
+        return parts if all(parts) else None
+    parts = []
     cur: list[str] = []
     depth = 0
     in_str = False
@@ -230,10 +236,16 @@ def _maximal(refs: Iterable[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------- configuration
+def _get(obj: dict, key: str, default: Any) -> Any:
+    """obj[key], with `default` for a missing or null field (not for a present field of another type)."""
+    value = obj.get(key)
+    return default if value is None else value
+
+
 class _ConfigResource:
     """References of one resource block of the configuration: (attribute path, references) pairs."""
 
-    __slots__ = ("exprs", "node_refs")
+    __slots__ = ("exprs", "node_refs", "_at")
 
     def __init__(self, exprs: list[tuple[tuple, list[str]]]):
         self.exprs = exprs
@@ -241,6 +253,7 @@ class _ConfigResource:
         for _, refs in exprs:
             targets.extend(_targets(refs))
         self.node_refs = list(dict.fromkeys(targets))
+        self._at: dict[tuple, tuple] = {}
 
     def refs_at(self, path: tuple) -> list[str]:
         """References of the expressions that produce the value at `path` (or a part of it)."""
@@ -257,6 +270,14 @@ class _ConfigResource:
         for refs in found:
             out.extend(refs)
         return list(dict.fromkeys(out))
+
+    def unknown_at(self, path: tuple) -> tuple:
+        """(graph nodes, referenced resource type, referenced resource) of the value at `path`,
+        relative to the module; computed once per configuration resource and path."""
+        got = self._at.get(path)
+        if got is None:
+            got = self._at[path] = _unknown_refs(self.refs_at(path)) if self.exprs else ((), None, None)
+        return got
 
 
 def _targets(refs: Iterable[str]) -> list[str]:
@@ -303,14 +324,15 @@ def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[s
     stack: list[tuple[str, Any]] = [("", config.get("root_module"))]
     while stack:
         prefix, module = stack.pop()
+        where = prefix.rstrip(".") or "root"
         if module is None:
             continue
         if not isinstance(module, dict):
-            errors.append(ScanError(file, None, f"configuration module {prefix or 'root'} is not an object"))
+            errors.append(ScanError(file, None, f"configuration module {where} is not an object"))
             continue
-        resources = module.get("resources") or []
+        resources = _get(module, "resources", [])
         if not isinstance(resources, list):
-            errors.append(ScanError(file, None, f"configuration resources of {prefix or 'root'} is not a list"))
+            errors.append(ScanError(file, None, f"configuration resources of {where} is not a list"))
             resources = []
         for r in resources:
             if not isinstance(r, dict) or not isinstance(r.get("address"), str):
@@ -321,9 +343,9 @@ def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[s
             if isinstance(expressions, dict):
                 _walk_expressions(expressions, (), exprs)
             out[prefix + r["address"]] = _ConfigResource(exprs)
-        calls = module.get("module_calls") or {}
+        calls = _get(module, "module_calls", {})
         if not isinstance(calls, dict):
-            errors.append(ScanError(file, None, f"module_calls of {prefix or 'root'} is not an object"))
+            errors.append(ScanError(file, None, f"module_calls of {where} is not an object"))
             continue
         for name, call in calls.items():
             if isinstance(call, dict):
@@ -339,16 +361,6 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
-
-
-def _has_true(marks: Any) -> bool:
-    if marks is True:
-        return True
-    if isinstance(marks, dict):
-        return any(_has_true(v) for v in marks.values())
-    if isinstance(marks, list):
-        return any(_has_true(v) for v in marks)
-    return False
 
 
 def _true_paths(marks: Any, path: tuple = ()) -> Iterable[tuple]:
@@ -423,12 +435,12 @@ def _walk_values_modules(root: Any, where: str, file: str,
             continue
         if isinstance(module.get("address"), str):
             address = module["address"]
-        resources = module.get("resources") or []
+        resources = _get(module, "resources", [])
         if isinstance(resources, list):
             out.extend((r, address) for r in resources)
         else:
             errors.append(ScanError(file, None, f"{where}: `resources` is not a list"))
-        children = module.get("child_modules") or []
+        children = _get(module, "child_modules", [])
         if isinstance(children, list):
             stack.extend((c, address) for c in reversed(children))
         else:
@@ -495,8 +507,8 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
     config = _read_configuration(doc, file, errors)
 
     # resource_changes: the change of each current (not deposed) instance
-    changes: dict[str, tuple] = {}  # address -> (identity, action, change dict, object)
-    rc = doc.get("resource_changes") or []
+    changes: dict[str, tuple] = {}  # address -> (identity, action, change object)
+    rc = _get(doc, "resource_changes", [])
     if not isinstance(rc, list):
         errors.append(ScanError(file, None, "plan `resource_changes` is not a list"))
         rc = []
@@ -512,7 +524,8 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
             continue
         action = _action(change.get("actions"))
         if action is None:
-            errors.append(ScanError(file, None, f"resource_changes: {ident[0]}: `actions` is not a list of strings"))
+            errors.append(ScanError(file, None,
+                                    f"resource_changes: {ident[0]}: `actions` is not a list of strings"))
             continue
         if ident[0] in changes:
             errors.append(ScanError(file, None, f"resource_changes: {ident[0]} appears twice"))
@@ -597,19 +610,26 @@ def _unknown(cres: _ConfigResource | None, path: tuple, prefix: str) -> Unknown:
     """`Unknown("known after apply")` with the references of the expression that produces it."""
     if cres is None:
         return Unknown(UNKNOWN_REASON)
-    raw = cres.refs_at(path)
-    refs = tuple(prefix + t for t in _targets(raw))
-    ref_type = ref_address = None
-    direct = [r for r in _maximal(raw) if _base(r.split(".", 1)[0]) not in ("each", "count")]
+    targets, ref_type, target = cres.unknown_at(path)
+    return Unknown(UNKNOWN_REASON, refs=tuple(prefix + t for t in targets), ref_type=ref_type,
+                   ref_address=None if target is None else prefix + target)
+
+
+def _unknown_refs(raw: list[str]) -> tuple:
+    """(graph nodes, resource type, resource address) of one value's references. The type is set only
+    when the value is a direct reference to one resource's attribute: `aws_kms_key.k.arn`, or
+    `aws_kms_key.k[each.key].arn`, which Terraform reports as `aws_kms_key.k` and `each.key`."""
+    targets = tuple(_targets(raw))
+    maximal = _maximal(raw)
+    direct = [r for r in maximal if _base(r.split(".", 1)[0]) not in ("each", "count")]
     if len(direct) == 1:
         target, into = _ref_target(direct[0])
-        if target is not None and not target.startswith("module."):
-            # `aws_kms_key.k.arn`, or `aws_kms_key.k[each.key].arn` (Terraform cuts it at the key)
-            if into or (target == direct[0] and len(direct) < len(_maximal(raw))):
-                parts = split_address(target) or []
-                ref_type = ".".join(parts[:2]) if parts[0] in ("data", "ephemeral") else parts[0]
-                ref_address = prefix + target
-    return Unknown(UNKNOWN_REASON, refs=refs, ref_type=ref_type, ref_address=ref_address)
+        if target is not None and not target.startswith("module.") and (
+                into or (target == direct[0] and len(direct) < len(maximal))):
+            parts = split_address(target) or [""]
+            ref_type = ".".join(parts[:2]) if parts[0] in ("data", "ephemeral") else parts[0]
+            return targets, ref_type, target
+    return targets, None, None
 
 
 # --------------------------------------------------------------------------- sources

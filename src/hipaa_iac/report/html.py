@@ -139,7 +139,9 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
         title = entry["title"] if entry else "(not in the control catalogue)"
         extra = ""
         if kind == "hipaa":
-            extra = (f'<td class="ra">{e(entry["ra"] if entry else "")}</td>')
+            kind_label = ("" if not entry else "standard" if entry["kind"] == "standard"
+                          else {"R": "required", "A": "addressable"}[entry["ra"]])
+            extra = f'<td class="ra">{kind_label}</td>'
         attrs = " ".join(f'data-{s}="{counts[s]}"' for s in STATUSES)
         rows.append(
             f'<tr class="row-{state}" {attr}="{e(cid)}" data-policies="{len(supporting.get(cid, ()))}" {attrs}>'
@@ -149,7 +151,8 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
                       for s in STATUSES)
             + f'</tr><tr class="drill" data-drill-for="{e(cid)}"><td></td><td colspan="{ncols - 1}">'
             f'{_drilldown(rs, sorted(supporting.get(cid, ())))}</td></tr>')
-    ra_head = '<th title="R = required, A = addressable">R/A</th>' if kind == "hipaa" else ""
+    ra_head = ('<th title="standard, or a required or addressable implementation specification">Type</th>'
+               if kind == "hipaa" else "")
     label = "Citation" if kind == "hipaa" else "Requirement"
     if not rows:
         rows.append(f'<tr class="empty"><td colspan="{ncols}">No policy in this pack '
