@@ -3,9 +3,7 @@ upwards to the repository root, validated with clear errors."""
 from __future__ import annotations
 
 import os
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from dataclasses import dataclass, field, fields
 
 CONFIG_FILES = (".hipaa-iac.yaml", ".hipaa-iac.yml", "pyproject.toml")
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -19,27 +17,56 @@ class ConfigError(Exception):
         self.message = message
 
 
-class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    severity_threshold: Literal["critical", "high", "medium", "low"] = "low"
-    unknown: Literal["fail", "warn"] = "warn"
-    policies: list[str] = Field(default_factory=list)
-    skip_policies: list[str] = Field(default_factory=list)
-    opt_in: list[str] = Field(default_factory=list)
-    var_files: list[str] = Field(default_factory=list)
-    scope: Literal["all", "phi-path"] = "all"
-    phi_tags: dict[str, list[str] | str] = Field(default_factory=lambda: {"data_classification": ["ephi", "phi"]})
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    eligible_services: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+@dataclass
+class Config:
+    """Settings with their defaults. Files are validated by `_Schema` (pydantic, imported only then)."""
+    severity_threshold: str = "low"
+    unknown: str = "warn"
+    policies: list = field(default_factory=list)
+    skip_policies: list = field(default_factory=list)
+    opt_in: list = field(default_factory=list)
+    var_files: list = field(default_factory=list)
+    scope: str = "all"
+    phi_tags: dict = field(default_factory=lambda: {"data_classification": ["ephi", "phi"]})
+    parameters: dict = field(default_factory=dict)
+    eligible_services: dict = field(default_factory=dict)
     exceptions: str | None = None
     max_exception_days: int = 365
-    forbid_inline_waivers: list[str] = Field(default_factory=list)
+    forbid_inline_waivers: list = field(default_factory=list)
     allow_parse_errors: bool = False
     allow_outside_modules: bool = False
     policy_dir: str | None = None
     cache: bool = True
+    source: str | None = None  # which file it came from
 
-    source: str | None = None  # which file it came from (set by the loader)
+
+def _validate(raw: dict) -> Config:
+    from typing import Any, Literal
+
+    from pydantic import BaseModel, ConfigDict, Field
+
+    class _Schema(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        severity_threshold: Literal["critical", "high", "medium", "low"] = "low"
+        unknown: Literal["fail", "warn"] = "warn"
+        policies: list[str] = Field(default_factory=list)
+        skip_policies: list[str] = Field(default_factory=list)
+        opt_in: list[str] = Field(default_factory=list)
+        var_files: list[str] = Field(default_factory=list)
+        scope: Literal["all", "phi-path"] = "all"
+        phi_tags: dict[str, list[str] | str] = Field(default_factory=lambda: {"data_classification": ["ephi", "phi"]})
+        parameters: dict[str, Any] = Field(default_factory=dict)
+        eligible_services: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+        exceptions: str | None = None
+        max_exception_days: int = Field(default=365, ge=1, le=3650)
+        forbid_inline_waivers: list[str] = Field(default_factory=list)
+        allow_parse_errors: bool = False
+        allow_outside_modules: bool = False
+        policy_dir: str | None = None
+        cache: bool = True
+
+    m = _Schema.model_validate(raw)
+    return Config(**{f.name: getattr(m, f.name) for f in fields(Config) if f.name != "source"})
 
 
 def _safe_yaml(path: str) -> Any:
@@ -105,8 +132,9 @@ def load_config(explicit: str | None, start: str) -> Config:
         raise ConfigError(path, None, "configuration file not found")
     raw = read_config_file(path) or {}
     raw = {k.replace("-", "_"): v for k, v in raw.items()}
+    from pydantic import ValidationError
     try:
-        cfg = Config.model_validate(raw)
+        cfg = _validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])

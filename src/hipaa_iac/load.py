@@ -234,11 +234,11 @@ def load(paths: list[str], options: LoadOptions | None = None) -> Graph:
     children = called_module_dirs(src_by_dir, loader)
     extra_vars = load_tfvars(options.var_files, root, errors) if options.var_files else {}
     resources = []
-    for d, src in src_by_dir.items():
-        if src is None or d in children:
-            continue
+    visited: set[str] = set()
+
+    def run_root(d: str, src) -> None:
         ctx = Context(root_dir=root, load_module=loader.module, modules_json=load_modules_json(d),
-                      allow_outside=options.allow_outside_modules)
+                      allow_outside=options.allow_outside_modules, visited=visited)
         inst = ModuleInstance(ctx, src, "", {}, "", (os.path.realpath(d),))
         tfv = load_tfvars(_tfvars_order(disc.tfvars.get(d, [])), root, errors)
         tfv.update(extra_vars)
@@ -247,6 +247,14 @@ def load(paths: list[str], options: LoadOptions | None = None) -> Graph:
         errors.extend(ctx.errors)
         warnings.extend(ctx.warnings)
         resources.extend(ctx.resources)
+
+    for d, src in src_by_dir.items():
+        if src is not None and d not in children:
+            run_root(d, src)
+    # a directory that is only ever called from a module cycle is judged as a root too: never skipped
+    for d, src in src_by_dir.items():
+        if src is not None and d in children and os.path.realpath(d) not in visited:
+            run_root(d, src)
     plan_resources = []
     plan_files = list(disc.plans)
     if disc.explicit_json:

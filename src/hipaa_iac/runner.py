@@ -54,7 +54,8 @@ def execute(req: ScanRequest) -> ScanResult:
         cfg = load_config(req.config_file, start)
     except ConfigError as e:
         return ScanResult({}, {}, 2, fatal=f"{e.file}{':' + str(e.line) if e.line else ''}: {e.message}")
-    pack = load_pack(req.policy_dir or cfg.policy_dir)
+    cdir = cache_dir(req.no_cache, cfg.cache)
+    pack = load_pack(req.policy_dir or cfg.policy_dir, cache_dir=cdir)
     if pack.errors:
         return ScanResult({}, {}, 2, fatal="invalid policy pack:\n  " + "\n  ".join(pack.errors))
     include = req.policies or cfg.policies
@@ -69,7 +70,7 @@ def execute(req: ScanRequest) -> ScanResult:
     if req.scope:
         cfg.scope = req.scope
     graph = load(req.paths, LoadOptions(var_files=var_files, allow_outside_modules=cfg.allow_outside_modules,
-                                        cache_dir=cache_dir(req.no_cache, cfg.cache)))
+                                        cache_dir=cdir))
     results = evaluate_policies(graph, policies, cfg)
     errors = list(graph.errors)
     warnings = list(graph.warnings)

@@ -45,8 +45,8 @@ def parse_hcl_fallback(src: bytes, file: str) -> list[Block]:
         text = src.decode("utf-8")
     except UnicodeDecodeError as e:
         raise HCLSyntaxError(src[:e.start].count(b"\n") + 1, "invalid UTF-8: " + e.reason) from None
-    if text.startswith("\ufeff"):
-        raise HCLSyntaxError(1, "a UTF-8 byte order mark is not allowed")
+    if text.startswith("\ufeff"):  # HCL's scanner drops a byte order mark (scanTokens: stripUTF8BOM)
+        text = text[1:]
     last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
     text = _trim_heredoc_markers(text)
     try:

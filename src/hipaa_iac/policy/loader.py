@@ -50,17 +50,57 @@ def default_policy_dir() -> str:
     return os.path.normpath(os.path.join(here, "..", "..", "..", "policies"))
 
 
-def load_pack(policy_dir: str | None = None, validate: bool = True) -> Pack:
-    import yaml
-    policy_dir = policy_dir or default_policy_dir()
-    pack = Pack()
-    seen: dict[str, str] = {}
+def _pack_files(policy_dir: str) -> list[str]:
     files = []
     for dirpath, dirnames, filenames in os.walk(policy_dir):
         dirnames.sort()
         for n in sorted(filenames):
             if n.endswith((".yaml", ".yml")):
                 files.append(os.path.join(dirpath, n))
+    return files
+
+
+def load_pack(policy_dir: str | None = None, validate: bool = True, cache_dir: str | None = None) -> Pack:
+    """Load and validate the pack. With a cache directory, a validated pack is kept as JSON keyed by the
+    content of every policy file, so a scan does not re-validate an unchanged pack."""
+    policy_dir = policy_dir or default_policy_dir()
+    files = _pack_files(policy_dir)
+    key = None
+    if cache_dir and validate:
+        import hashlib
+        import json
+        h = hashlib.sha256(b"pack/1\0")
+        try:
+            for f in files:
+                h.update(os.path.relpath(f, policy_dir).encode() + b"\0")
+                with open(f, "rb") as fh:
+                    h.update(fh.read(MAX_POLICY_BYTES + 1))
+                h.update(b"\0")
+        except OSError:
+            pass
+        else:
+            key = os.path.join(cache_dir, "packs", h.hexdigest() + ".json")
+            try:
+                with open(key, encoding="utf-8") as fh:
+                    data = json.load(fh)
+                return Pack([Policy(**d) for d in data], [])
+            except Exception:
+                pass
+    pack = _load_files(policy_dir, files, validate)
+    if key and not pack.errors:
+        import json
+        from ..fsutil import atomic_write
+        try:
+            atomic_write(key, json.dumps([p.__dict__ for p in pack.policies]))
+        except OSError:
+            pass
+    return pack
+
+
+def _load_files(policy_dir: str, files: list[str], validate: bool) -> Pack:
+    import yaml
+    pack = Pack()
+    seen: dict[str, str] = {}
     if validate:
         from .schema import validate_policy
     for path in files:

@@ -33,7 +33,7 @@ def render(report: dict, policies: dict[str, dict], *, today: dt.date | None = N
     body = "\n".join([
         _header(report),
         _summary(report, results),
-        _matrix("hipaa-matrix", "HIPAA Security Rule (45 CFR Part 164 Subpart C)", "hipaa", "data-citation",
+        _matrix("hipaa-matrix", "HIPAA Security Rule (45 CFR Part 164)", "hipaa", "data-citation",
                 controls["hipaa"], results, policies),
         _matrix("nist-matrix", "NIST SP 800-171 rev2", "nist_800_171", "data-control",
                 controls["nist_800_171"], results, policies),
@@ -137,6 +137,8 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
         counts = {s: sum(1 for r in rs if r.get("status") == s) for s in STATUSES}
         state = next((s for s in ("failed", "unknown", "suppressed", "passed") if counts[s]), "none")
         title = entry["title"] if entry else "(not in the control catalogue)"
+        if entry and entry.get("rule") == "privacy":
+            title += " (Privacy Rule)"
         extra = ""
         if kind == "hipaa":
             kind_label = ("" if not entry else "standard" if entry["kind"] == "standard"
@@ -144,7 +146,8 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
             extra = f'<td class="ra">{kind_label}</td>'
         attrs = " ".join(f'data-{s}="{counts[s]}"' for s in STATUSES)
         rows.append(
-            f'<tr class="row-{state}" {attr}="{e(cid)}" data-policies="{len(supporting.get(cid, ()))}" {attrs}>'
+            f'<tr class="row-{state}" {attr}="{e(cid)}" data-policies="{len(supporting.get(cid, ()))}"'
+            f' {attrs}>'
             f'<th scope="row" class="cid">{e(cid)}</th><td class="title">{e(title)}</td>{extra}'
             f'<td class="num">{len(supporting.get(cid, ()))}</td>'
             + "".join(f'<td class="num c-{s}{" zero" if not counts[s] else ""}">{counts[s]}</td>'
@@ -180,7 +183,8 @@ def _drilldown(results: list[dict], supporting: list[str]) -> str:
     rows = "".join(
         f'<tr class="st-{e(r.get("status"))}"><td><span class="badge b-{e(r.get("status"))}">'
         f'{e(r.get("status"))}</span></td><td class="sev sev-{e(r.get("severity"))}">{e(r.get("severity"))}</td>'
-        f'<td><code class="pid">{e(r.get("policy_id"))}</code></td><td><code class="res">{e(r.get("resource"))}</code></td>'
+        f'<td><code class="pid">{e(r.get("policy_id"))}</code></td>'
+        f'<td><code class="res">{e(r.get("resource"))}</code></td>'
         f'<td><code class="loc">{e(_location(r))}</code></td><td>{e(r.get("message"))}</td></tr>'
         for r in items)
     return (f'<details><summary>{len(results)} result{"s" if len(results) != 1 else ""}</summary>'
@@ -215,9 +219,11 @@ def _waivers(results: list[dict], warnings: list[dict], today: dt.date) -> str:
         if sup.get("source") in expired_sources:
             cls, expires = "expired", f"{sup.get('expires') or '-'} (reported expired)"
         rows.append(
-            f'<tr class="waiver {cls}" data-policy="{e(r.get("policy_id"))}" data-resource="{e(r.get("resource"))}">'
-            f'<td><code class="pid">{e(r.get("policy_id"))}</code></td><td><code class="res">{e(r.get("resource"))}</code>'
-            f'<br><code class="loc">{e(_location(r))}</code></td><td>{e(sup.get("kind", "-"))}</td>'
+            f'<tr class="waiver {cls}" data-policy="{e(r.get("policy_id"))}"'
+            f' data-resource="{e(r.get("resource"))}">'
+            f'<td><code class="pid">{e(r.get("policy_id"))}</code></td>'
+            f'<td><code class="res">{e(r.get("resource"))}</code>'
+            f'<br><code class="loc">{e(_location(r))}</code></td><td>{e(sup.get("kind") or "-")}</td>'
             f'<td>{e(sup.get("reason") or "-")}</td><td>{e(sup.get("approved_by") or "-")}</td>'
             f'<td>{e(sup.get("ticket") or "-")}</td><td class="expires">{e(expires)}</td>'
             f'<td><code>{e(sup.get("source") or "-")}</code></td></tr>')
@@ -266,7 +272,7 @@ def _coverage(policies: dict[str, dict], hipaa: dict[str, dict]) -> str:
             'configures the safeguard as the policy describes; it says nothing about resources outside the '
             'scan, about what runs on them, or about the administrative and physical safeguards below.</p>'
             f'<h3>Supported by this pack ({len(supported)})</h3>{items(supported)}'
-            f'<h3>Technical safeguards this pack does not check ({len(technical_gap)})</h3>'
+            f'<h3>Could be supported by infrastructure code, not checked by this pack ({len(technical_gap)})</h3>'
             '<p>Infrastructure code could support these, but no policy in this pack maps to them: collect '
             f'evidence another way.</p>{items(technical_gap)}'
             f'<h3>Needs process evidence outside infrastructure code ({len(process)})</h3>'

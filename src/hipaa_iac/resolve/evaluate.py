@@ -473,9 +473,16 @@ def _format(fmt, *args):
             return "%"
         conv.i += 1
         v = args[conv.i - 1]
-        if spec[-1] == "d":
-            return str(int(v))
-        return to_str(v) if spec[-1] in "sv" else (spec % v)
+        kind = spec[-1]
+        if kind == "d":
+            return spec % int(v)
+        if kind in "sv":
+            return (spec[:-1] + "s") % to_str(v)
+        if kind == "q":
+            return json.dumps(to_str(v))
+        if kind == "t":
+            return "true" if v else "false"
+        return spec % v
     conv.i = 0
     return re.sub(r"%[-+ #0-9.]*[a-zA-Z%]", conv, fmt)
 

@@ -38,6 +38,7 @@ class Context:
     resources: list = field(default_factory=list)
     evaluator: Evaluator = field(default_factory=Evaluator)
     allow_outside: bool = False
+    visited: set = field(default_factory=set)  # real paths of module directories evaluated
 
 
 def _addr_key(k: Any) -> str:
@@ -64,6 +65,7 @@ class ModuleInstance:
         self._module_cache: dict[str, Any] = {}
         self._in_progress: set[str] = set()
         self.tfvars: dict[str, tuple[Any, str]] = {}
+        ctx.visited.add(os.path.realpath(src.dir))
         for b in src.blocks:
             t = b.type
             if t == "variable" and b.labels:
