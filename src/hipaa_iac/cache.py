@@ -23,6 +23,38 @@ def _key(data: bytes, relpath: str) -> str:
     return h.hexdigest()
 
 
+def _entry(cache_dir: str, path: str, relpath: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return None
+    key = _key(data, relpath)
+    return os.path.join(cache_dir, key[:2], key + ".pickle")
+
+
+def lookup(cache_dir: str, path: str, relpath: str):
+    entry = _entry(cache_dir, path, relpath)
+    if entry is None:
+        return None
+    try:
+        with open(entry, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:
+        return None
+
+
+def store(cache_dir: str, path: str, relpath: str, sf) -> None:
+    entry = _entry(cache_dir, path, relpath)
+    if entry is None:
+        return
+    try:
+        from .fsutil import atomic_write
+        atomic_write(entry, pickle.dumps(sf, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a read-only or full disk never fails the scan
+        pass
+
+
 def cached_parse(cache_dir: str, path: str, relpath: str, parse):
     try:
         with open(path, "rb") as fh:

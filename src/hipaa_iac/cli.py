@@ -228,3 +228,26 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("hipaa-iac: interrupted\n")
         sys.exit(2)
+
+
+@app.command("pre-commit")
+def pre_commit(
+    files: List[str] = typer.Argument(None, help="The staged files pre-commit passes."),
+    plan: bool = typer.Option(False, "--plan", help="The files are plan JSON documents: scan them, not their directories."),
+    severity_threshold: Optional[str] = typer.Option(None, "--severity-threshold",
+                                                     help="Fail only on findings at or above: low|medium|high|critical."),
+    unknown: Optional[str] = typer.Option(None, "--unknown", help="warn (default) or fail on unknown results."),
+    config: Optional[str] = typer.Option(None, "--config", help="Configuration file (default: found upwards)."),
+    exceptions: Optional[str] = typer.Option(None, "--exceptions",
+                                             help="Exceptions file (default: .hipaa-iac-exceptions.yaml found upwards)."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", help="Fail only on findings not in this baseline file."),
+    policy: List[str] = typer.Option([], "--policy", help="Run only policies matching this id glob (repeatable)."),
+    skip_policy: List[str] = typer.Option([], "--skip-policy", help="Skip policies matching this id glob (repeatable)."),
+    var_file: List[str] = typer.Option([], "--var-file", help="A .tfvars file for the root module (repeatable)."),
+) -> None:
+    """For pre-commit hooks: scan the directories that hold the staged Terraform files (or, with --plan, the
+    staged plan files) and print the compact report. Exit codes as for `scan`."""
+    from .precommit import run
+    raise typer.Exit(run(list(files or []), plan=plan, severity_threshold=severity_threshold, unknown=unknown,
+                         config=config, exceptions=exceptions, baseline=baseline, policies=list(policy),
+                         skip_policies=list(skip_policy), var_files=list(var_file)))

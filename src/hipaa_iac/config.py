@@ -78,7 +78,8 @@ def _safe_yaml(path: str) -> Any:
     if text.count("&") > 100 or text.count("*") > 1000:
         raise ConfigError(path, None, "too many YAML anchors/aliases (possible YAML bomb)")
     try:
-        return yaml.safe_load(text)
+        from .yamlio import safe_load
+        return safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(path, mark.line + 1 if mark else None, f"invalid YAML: {getattr(e, 'problem', e)}") from None

@@ -116,6 +116,36 @@ def merge_overrides(blocks: list[Block], overrides: list[Block]) -> list[Block]:
     return blocks
 
 
+PARALLEL_MIN_BYTES = 1_000_000  # below this, starting worker processes costs more than it saves
+
+
+def _parse_worker(args: tuple[str, str]):
+    path, relpath = args
+    try:
+        return path, parse_config_file(path, relpath), None
+    except HCLSyntaxError as e:
+        return path, None, (e.line, e.message)
+    except OSError as e:
+        return path, None, (None, f"cannot read: {e.strerror}")
+
+
+def parse_parallel(jobs: list[tuple[str, str]], workers: int | None = None) -> dict:
+    """Parse many files across processes (fork: the parser is already imported). Falls back to serial."""
+    import multiprocessing
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return {p: (sf, err) for p, sf, err in map(_parse_worker, jobs)}
+    from .parse.hcl import _parser
+    _parser()  # imported once in the parent, inherited by the workers
+    ctx = multiprocessing.get_context("fork")
+    chunk = max(1, len(jobs) // (workers * 4))
+    try:
+        with ctx.Pool(workers) as pool:
+            return {p: (sf, err) for p, sf, err in pool.imap_unordered(_parse_worker, jobs, chunksize=chunk)}
+    except (OSError, RuntimeError):
+        return {p: (sf, err) for p, sf, err in map(_parse_worker, jobs)}
+
+
 class Loader:
     def __init__(self, root: str, errors: list, cache_dir: str | None = None):
         self.root = root
@@ -125,9 +155,46 @@ class Loader:
         self.parsers: dict[str, str] = {}
         self.tainted: dict[str, str] = {}  # rel file -> reason it could not be read
         self.cache_dir = cache_dir
+        self.prefetched: dict[str, tuple] = {}
+
+    def prefetch(self, paths: list[str]) -> None:
+        """Parse a large set of files in parallel ahead of resolution (cache hits are left to `parse`)."""
+        todo = []
+        total = 0
+        for p in paths:
+            if p.endswith(".json"):
+                continue
+            if self.cache_dir:
+                from .cache import lookup
+                sf = lookup(self.cache_dir, p, rel(p, self.root))
+                if sf is not None:
+                    self.prefetched[p] = (sf, None)
+                    continue
+            try:
+                total += os.path.getsize(p)
+            except OSError:
+                continue
+            todo.append((p, rel(p, self.root)))
+        if total < PARALLEL_MIN_BYTES:
+            return
+        for p, (sf, err) in parse_parallel(todo).items():
+            self.prefetched[p] = (sf, err)
+            if sf is not None and self.cache_dir:
+                from .cache import store
+                store(self.cache_dir, p, sf.path, sf)
 
     def parse(self, path: str) -> SourceFile | None:
         relpath = rel(path, self.root)
+        if path in self.prefetched:
+            sf, err = self.prefetched.pop(path)
+            if sf is not None:
+                self.files_read += 1
+                self.parsers[relpath] = sf.parser
+                return sf
+            line, message = err
+            self.errors.append(ScanError(relpath, line, message))
+            self.tainted[relpath] = f"{relpath}:{line}: {message}"
+            return stub_source(path, relpath)
         try:
             if self.cache_dir:
                 from .cache import cached_parse
@@ -229,6 +296,7 @@ def load(paths: list[str], options: LoadOptions | None = None) -> Graph:
                                for f, line, msg in disc.errors]
     warnings: list[ScanError] = [ScanError(rel(f, root), line, msg) for f, line, msg in disc.warnings]
     loader = Loader(root, errors, options.cache_dir)
+    loader.prefetch([f for files in disc.module_dirs.values() for f in files])
     from .resolve.module import Context, ModuleInstance, load_modules_json
     src_by_dir = {d: loader.module(d, files) for d, files in sorted(disc.module_dirs.items())}
     children = called_module_dirs(src_by_dir, loader)

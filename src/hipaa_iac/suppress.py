@@ -302,28 +302,47 @@ class Exception_:
                 "expires": self.expires.isoformat(), "source": self.source}
 
 
+class _Refused(Exception):
+    def __init__(self, error: ScanError):
+        super().__init__(error.message)
+        self.error = error
+
+
+@functools.lru_cache(maxsize=1)
+def _loader_class():
+    """SafeLoader that leaves dates as strings (checked per entry, with the entry's line, by _parse_date)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+    Loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    return Loader
+
+
 def _read_yaml(path: str, shown: str) -> tuple[object, object]:
-    """(node, data) of a YAML file, with a size and an alias limit; raises ScanError."""
+    """(node, data) of a YAML file, with a size and an alias limit; raises _Refused."""
     import yaml
     try:
         size = os.path.getsize(path)
         if size > MAX_EXCEPTIONS_BYTES:
-            raise ScanError(shown, None, f"exceptions file larger than {MAX_EXCEPTIONS_BYTES} bytes")
+            raise _Refused(ScanError(shown, None, f"exceptions file larger than {MAX_EXCEPTIONS_BYTES} bytes"))
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except OSError as e:
-        raise ScanError(shown, None, f"cannot read exceptions file: {e.strerror}") from None
+        raise _Refused(ScanError(shown, None, f"cannot read exceptions file: {e.strerror}")) from None
     except UnicodeDecodeError:
-        raise ScanError(shown, None, "exceptions file is not UTF-8 text") from None
+        raise _Refused(ScanError(shown, None, "exceptions file is not UTF-8 text")) from None
     try:
         aliases = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_YAML_ALIASES:
-                    raise ScanError(shown, event.start_mark.line + 1,
-                                    f"more than {MAX_YAML_ALIASES} YAML aliases (possible YAML bomb)")
-        loader = yaml.SafeLoader(text)
+                    raise _Refused(ScanError(shown, event.start_mark.line + 1,
+                                             f"more than {MAX_YAML_ALIASES} YAML aliases (possible YAML bomb)"))
+        loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -331,8 +350,8 @@ def _read_yaml(path: str, shown: str) -> tuple[object, object]:
             loader.dispose()
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        raise ScanError(shown, mark.line + 1 if mark else None,
-                        f"invalid YAML: {getattr(e, 'problem', None) or e}") from None
+        raise _Refused(ScanError(shown, mark.line + 1 if mark else None,
+                                 f"invalid YAML: {getattr(e, 'problem', None) or e}")) from None
     return node, data
 
 
@@ -363,8 +382,8 @@ def load_exceptions(path: str, root: str, today: dt.date, max_days: int
     shown = _display(path, root)
     try:
         node, data = _read_yaml(path, shown)
-    except ScanError as e:
-        return [], [e], []
+    except _Refused as e:
+        return [], [e.error], []
     if data is None:
         return [], [], []
     if not isinstance(data, dict):

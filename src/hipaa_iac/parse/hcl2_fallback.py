@@ -7,12 +7,13 @@ and builds the expression AST of hipaa_iac.expr straight from that tree, so no e
 tree-sitter. Heredoc bodies are one opaque token in python-hcl2's grammar: their interpolations are cut out
 here and read with python-hcl2 again.
 
-python-hcl2 is slow to import (~0.3 s) and builds a grammar cache on first use: it is imported only when a
-file is actually read this way.
+python-hcl2 is slow to import (~0.4 s, ~0.9 s with the first parse, measured here) and writes a grammar
+cache into site-packages on first use: it is imported only when a file is actually read this way.
 """
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, Template, Traversal,
@@ -60,14 +61,19 @@ def parse_hcl_fallback(src: bytes, file: str) -> list[Block]:
     conv = _Converter(file, _comments(tree, text), text)
     body = tree.children[0]
     blocks: list[Block] = []
-    for c in _trees(body):
-        if c.data == "attribute":
-            raise HCLSyntaxError(c.meta.line, "attribute outside of any block: " + _name(c.children[0]))
-        if c.data == "block":
-            try:
-                blocks.append(conv.block(c))
-            except RecursionError:
-                raise HCLSyntaxError(c.meta.line, "expression nested too deeply to analyze") from None
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))  # as parse_hcl: the tree nests once per operator
+    try:
+        for c in _trees(body):
+            if c.data == "attribute":
+                raise HCLSyntaxError(c.meta.line, "attribute outside of any block: " + _name(c.children[0]))
+            if c.data == "block":
+                try:
+                    blocks.append(conv.block(c))
+                except RecursionError:
+                    raise HCLSyntaxError(c.meta.line, "expression nested too deeply to analyze") from None
+    finally:
+        sys.setrecursionlimit(limit)
     return blocks
 
 
@@ -116,6 +122,17 @@ def _name(t) -> str:
     return str(t.children[0]) if not _is_tree(t.children[0]) else _name(t.children[0])
 
 
+def _iter_tokens(tree):
+    """Every token of a Lark tree, without recursion (long operator chains nest deeply)."""
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if _is_tree(n):
+            stack.extend(reversed(n.children))
+        else:
+            yield n
+
+
 def _comments(tree, text: str) -> list[tuple[int, int, str]]:
     """(offset, line, text) of every comment in the file, from the tokens python-hcl2 kept.
 
@@ -124,7 +141,9 @@ def _comments(tree, text: str) -> list[tuple[int, int, str]]:
     before the operator, across the spaces the lexer skipped.
     """
     out = []
-    for tok in tree.scan_values(lambda v: getattr(v, "type", None) in _COMMENT_TOKENS):
+    for tok in _iter_tokens(tree):
+        if tok.type not in _COMMENT_TOKENS:
+            continue
         value = str(tok)
         if "#" not in value and "/" not in value:
             continue

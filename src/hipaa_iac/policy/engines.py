@@ -20,11 +20,11 @@ DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 
 @functools.lru_cache(maxsize=None)
 def load_eligible(cloud: str) -> dict:
-    import yaml
+    from ..yamlio import safe_load
     path = os.path.join(DATA_DIR, "eligible", f"{cloud}.yaml")
     try:
         with open(path, encoding="utf-8") as fh:
-            return yaml.safe_load(fh) or {}
+            return safe_load(fh) or {}
     except OSError:
         return {}
 

@@ -99,6 +99,8 @@ def load_pack(policy_dir: str | None = None, validate: bool = True, cache_dir: s
 
 def _load_files(policy_dir: str, files: list[str], validate: bool) -> Pack:
     import yaml
+
+    from ..yamlio import safe_load
     pack = Pack()
     seen: dict[str, str] = {}
     if validate:
@@ -110,7 +112,7 @@ def _load_files(policy_dir: str, files: list[str], validate: bool) -> Pack:
                 pack.errors.append(f"{relp}: policy file larger than {MAX_POLICY_BYTES} bytes")
                 continue
             with open(path, encoding="utf-8") as fh:
-                doc = yaml.safe_load(fh)
+                doc = safe_load(fh)
         except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
             pack.errors.append(f"{relp}: cannot read policy: {e}")
             continue

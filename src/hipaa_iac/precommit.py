@@ -1,0 +1,117 @@
+"""The pre-commit hook: `hipaa-iac pre-commit [--plan] [options] FILE...`.
+
+pre-commit passes the staged files that match the hook's `files` pattern. Terraform resolves references
+across every file of a module directory, so the hook scans the directories that hold the staged files (each
+once, and a directory inside another scanned one is not scanned twice) rather than the files alone. With
+`--plan` the files are `terraform show -json` documents, scanned as they are; JSON files that are not plans
+are skipped. The configuration is found from the scanned directory upwards to the repository root, as for
+`hipaa-iac scan`; so is the exceptions file when the configuration does not name one. Output is the compact
+text report; the exit code is the scan's (0 pass, 1 findings, 2 incomplete).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Iterable, TextIO
+
+EXCEPTIONS_FILE = ".hipaa-iac-exceptions.yaml"
+
+
+def _is_within(path: str, parent: str) -> bool:
+    return path != parent and os.path.commonpath([path, parent]) == parent
+
+
+def targets(files: Iterable[str], plan: bool = False) -> list[str]:
+    """What to scan for these staged files: their directories (outermost only), or the plan files."""
+    from .discover import looks_like_plan
+    if plan:
+        return sorted({f for f in files if os.path.isfile(f) and looks_like_plan(f)})
+    dirs = set()
+    for f in files:
+        d = os.path.dirname(f) or "."
+        if os.path.isdir(d):
+            dirs.add(os.path.normpath(d))
+    absolute = {d: os.path.abspath(d) for d in dirs}
+    keep = [d for d in dirs if not any(_is_within(absolute[d], absolute[o]) for o in dirs if o != d)]
+    return sorted(keep)
+
+
+def find_upwards(start: str, name: str) -> str | None:
+    """`name` in `start` or a parent directory, up to the repository root (the directory holding .git)."""
+    d = os.path.abspath(start)
+    while True:
+        cand = os.path.join(d, name)
+        if os.path.isfile(cand):
+            return cand
+        if os.path.exists(os.path.join(d, ".git")):
+            return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _exceptions_for(paths: list[str], config_file: str | None) -> str | None:
+    """The repository's exceptions file when neither the options nor the configuration name one: the scan
+    root of a hook run is the staged directory, while the file usually sits at the repository root."""
+    from .config import ConfigError, load_config
+    try:
+        cfg = load_config(config_file, paths[0])
+    except ConfigError:
+        return None  # the scan reports the configuration error
+    if cfg.exceptions:
+        return None
+    bases = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
+    return find_upwards(os.path.commonpath(bases), EXCEPTIONS_FILE)
+
+
+def run(files: list[str], plan: bool = False, severity_threshold: str | None = None, unknown: str | None = None,
+        config: str | None = None, exceptions: str | None = None, baseline: str | None = None,
+        policies: list[str] | None = None, skip_policies: list[str] | None = None,
+        var_files: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Scan for a pre-commit hook; print the compact report; return the exit code."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+
+    def usage(msg: str) -> int:
+        err.write(f"hipaa-iac: error: {msg}\n")
+        return 2
+    if severity_threshold and severity_threshold.lower() not in ("low", "medium", "high", "critical"):
+        return usage("--severity-threshold must be low, medium, high or critical")
+    if unknown and unknown not in ("warn", "fail"):
+        return usage("--unknown must be warn or fail")
+    paths = targets(files, plan)
+    if not paths:
+        return 0
+    from .report import text
+    from .runner import ScanRequest, execute
+    if exceptions is None:
+        exceptions = _exceptions_for(paths, config)
+    outcome = execute(ScanRequest(paths=paths, config_file=config, policies=list(policies or []),
+                                  skip_policies=list(skip_policies or []), var_files=list(var_files or []),
+                                  exceptions=exceptions, baseline=baseline,
+                                  severity_threshold=severity_threshold.lower() if severity_threshold else None,
+                                  unknown=unknown))
+    if outcome.fatal:
+        return usage(outcome.fatal)
+    if not outcome.policies:
+        return usage("no policy was loaded: the policy pack is missing from this installation")
+    out.write(text.render(relocate(outcome.report, paths), outcome.policies, compact=True))
+    return outcome.exit_code
+
+
+def relocate(report: dict, paths: list[str]) -> dict:
+    """The report with file paths relative to the working directory (the repository root under pre-commit)
+    instead of the scan root, so that `infra/main.tf:3` can be opened from where the hook runs."""
+    bases = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
+    prefix = os.path.relpath(os.path.commonpath(bases))
+    if prefix == "." or prefix.startswith(".."):
+        return report
+
+    def move(item: dict) -> dict:
+        f = item.get("file")
+        if not f or os.path.isabs(f):
+            return item
+        return {**item, "file": os.path.normpath(os.path.join(prefix, f)).replace(os.sep, "/")}
+    return {**report, "results": [move(r) for r in report["results"]],
+            "errors": [move(e) for e in report["errors"]], "warnings": [move(w) for w in report.get("warnings", [])]}
