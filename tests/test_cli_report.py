@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import jsonschema
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "src/hipaa_iac/data/report.schema.json").read_text())

@@ -1,8 +1,7 @@
 """Both HCL front ends, construct by construct: exact Block models from fixtures/hcl/*.tf.
 
 `parse_hcl` (tree-sitter) is the front end; `parse_hcl_fallback` (python-hcl2) reads the files tree-sitter
-rejects. Every model assertion runs against both. Where one of them is known to be wrong the test is
-marked xfail(strict=True) for that front end only, with the diagnosis; the same cases appear in the
+rejects. Every model assertion runs against both. python-hcl2's known limits are listed in the
 known-disagreements table of tests/test_hcl_oracle.py.
 """
 from __future__ import annotations
@@ -30,11 +29,6 @@ def read(front: str, name: str) -> list[Block]:
 @pytest.fixture(params=list(FRONTS))
 def front(request) -> str:
     return request.param
-
-
-def only_tree_sitter_wrong(reason: str) -> list:
-    """Parametrize over both front ends; tree-sitter is known wrong (strict xfail)."""
-    return [pytest.param("tree-sitter", marks=pytest.mark.xfail(strict=True, reason=reason)), "python-hcl2"]
 
 
 def ref(root: str, *steps) -> Traversal | Var:
@@ -180,31 +174,18 @@ def test_heredocs(front):
     }
 
 
-@pytest.mark.parametrize("front", only_tree_sitter_wrong(
-    "parse_hcl keeps `$${` and `%%{` literally in heredoc templates: _Converter.template() unescapes "
-    "only quoted templates (`if heredoc: ... else: unescape`), but the hclsyntax spec (Template Literals) "
-    "applies the `$${` -> `${` and `%%{` -> `%{` escapes to every template, heredocs included; only the "
-    "backslash escapes are quoted-only"))
 def test_heredoc_template_escapes(front):
     b = read(front, "heredoc_escapes.tf")[0]
     assert b.attributes["policy"].expr == Lit(
         '{"Resource": "arn:aws:s3:::${aws:username}/*", "Note": "%{literal}"}\n')
 
 
-@pytest.mark.parametrize("front", only_tree_sitter_wrong(
-    "a run of three `$` before `{`: HCL's scanner (scan_tokens.rl, TemplateNotInterp = '$' (^'{' | "
-    "TemplateInterp)) reads `a$$${b}` as `a`, `$`, the escape `$${` and `b}`, the literal \"a$${b}\"; "
-    "tree-sitter-hcl reads `$$` as text followed by the interpolation ${b} (seen in bridgecrewio/terragoat)"))
 def test_dollar_run_before_brace_is_an_escape(front):
     b = read(front, "template_dollar_run.tf")[0]
     key = Lit("kubernetes.io/cluster/$${var.cluster}")
     assert b.attributes["tags"].expr == ObjectExpr([(key, Lit("shared"))])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse_hcl ignores strip markers: hclsyntax spec (Template Literals) says `\"hello ${~ \"world\" }\"` "
-    "is \"helloworld\": the spaces in the literal next to a `~` are removed; _Converter.template() keeps "
-    "them (python-hcl2 8.1.4 cannot read `${~` at all, see test_python_hcl2_limitations)"))
 def test_interpolation_strip_markers_tree_sitter():
     b = read("tree-sitter", "strip_markers.tf")[0]
     assert b.attributes["bucket"].expr == Template(["phi-", ref("var", "env"), "-data"])
@@ -232,11 +213,6 @@ def test_operators_and_precedence(front):
     assert a["cond_nest"] == (9, 9, Cond(va, Cond(vb, Lit(1), Lit(2)), Lit(3)))
 
 
-@pytest.mark.parametrize("front", only_tree_sitter_wrong(
-    "the conditional operator nests to the right (hclsyntax: Conditional = Expression '?' Expression ':' "
-    "Expression, so `a ? b : c ? d : e` is `a ? b : (c ? d : e)`, as in Terraform); tree-sitter-hcl 1.2 "
-    "parses it left-nested and parse_hcl returns Cond(Cond(a, b, c), d, e), which evaluates the wrong "
-    "branch"))
 def test_nested_conditional_is_right_associative(front):
     b = read(front, "nested_conditional.tf")[0]
     assert b.attributes["bucket"].expr == Cond(ref("var", "a"), Lit("a"),
@@ -292,10 +268,6 @@ def test_calls_collections_and_multiline(front):
         (Lit("Version"), Lit("2012-10-17")), (Lit("Statement"), TupleExpr([stmt]))])]))
 
 
-@pytest.mark.parametrize("front", only_tree_sitter_wrong(
-    "an object key in parentheses is an expression (hclsyntax spec, Collection Values: `{(foo) = \"baz\"}` "
-    "takes the key from the variable foo); parse_hcl's _key() drops the parentheses and then turns the "
-    "bare Var into Lit('key'), so `{(key) = ...}` reads as the literal key \"key\""))
 def test_parenthesised_object_key_is_a_variable(front):
     b = read(front, "object_paren_key.tf")[0]
     assert b.attributes["tags"].expr == ObjectExpr([(Var("key"), Lit("v")), (Lit("plain"), Lit("w"))])
@@ -350,11 +322,6 @@ def test_comments_in_block_bodies(front):
     assert a["both"] == (25, 27, BinOp("&&", ref("var", "a"), ref("var", "b")))
 
 
-@pytest.mark.parametrize("front", only_tree_sitter_wrong(
-    "parse_hcl collects only comments that are direct children of a block or body node "
-    "(_Converter.body/block); tree-sitter attaches a comment inside an expression (object, tuple, "
-    "parentheses, a continued operator) to the expression node, so it is lost; checkov reads "
-    "`#checkov:skip` on any line of the resource, so inline suppressions there would be missed"))
 def test_comments_inside_expressions(front):
     b = read(front, "comments.tf")[0]
     assert sorted(BODY_COMMENTS + EXPRESSION_COMMENTS) == b.comments
@@ -371,10 +338,6 @@ def test_crlf_line_endings(front):
     assert [(line, text.rstrip("\r")) for line, text in b.comments] == [(2, "# comment")]
 
 
-@pytest.mark.parametrize("front", only_tree_sitter_wrong(
-    "parse_hcl keeps the carriage return of a CRLF line in a line comment's text ('# comment\\r'): "
-    "the tree-sitter comment node ends before '\\n' only; a `#checkov:skip=ID:reason` then carries "
-    "'\\r' in its reason"))
 def test_crlf_comment_text_has_no_carriage_return(front):
     assert read(front, "crlf.tf")[0].comments == [(2, "# comment")]
 
@@ -443,10 +406,6 @@ def test_broken_files_raise_with_a_line(front, name):
         assert e.value.line == want
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse_hcl reports an error at the end of the file one line past the last line: _first_error() "
-    "uses the MISSING node's start row + 1, and after a final newline that row is the empty line after "
-    "the file (line 3 of a 2-line file); SARIF/PR annotations need an existing line"))
 @pytest.mark.parametrize("name", ["unclosed_brace", "nested_unclosed", "unclosed_string"])
 def test_tree_sitter_eof_error_line_is_inside_the_file(name):
     src = BROKEN[name][0]

@@ -147,46 +147,6 @@ def _pairs(a, b) -> list | None:
 
 # ---- known disagreements -----------------------------------------------------------------------------
 
-def _right_nest(n):
-    """Cond(Cond(a, b, c), d, e) -> Cond(a, b, Cond(c, d, e)): how HCL nests `a ? b : c ? d : e`."""
-    while isinstance(n, Cond) and isinstance(n.cond, Cond):
-        inner = n.cond
-        n = Cond(inner.cond, inner.then, Cond(inner.other, n.then, n.other))
-    return n
-
-
-def _paren_keys_as_literals(n):
-    if isinstance(n, ObjectExpr):
-        return ObjectExpr([(Lit(k.name) if isinstance(k, Var) else k, v) for k, v in n.items])
-    return n
-
-
-def _unescape_template_escapes(n):
-    def fix(s: str) -> str:
-        return s.replace("$${", "${").replace("%%{", "%{")
-    if isinstance(n, Lit) and isinstance(n.value, str):
-        return Lit(fix(n.value))
-    if isinstance(n, Template):
-        return Template([fix(p) if isinstance(p, str) else p for p in n.parts], n.directives)
-    return n
-
-
-def _dollar_run_as_escape(n):
-    """Template ['a$$', x, ...] -> 'a$' + '${x}' + ...: what HCL makes of `a$$${x}`."""
-    if not isinstance(n, Template) or not any(isinstance(p, str) and p.endswith("$$") for p in n.parts):
-        return n
-    parts: list = []
-    for p in n.parts:
-        if not isinstance(p, str) and parts and isinstance(parts[-1], str) and parts[-1].endswith("$$"):
-            parts[-1] = parts[-1][:-1] + "${" + canon(p) + "}"
-        elif isinstance(p, str) and parts and isinstance(parts[-1], str):
-            parts[-1] += p
-        else:
-            parts.append(p)
-    if all(isinstance(p, str) for p in parts):
-        return Lit("".join(parts))
-    return Template(parts, n.directives)
-
 
 def _identity(n):
     return n
@@ -204,30 +164,6 @@ class Known:
 
 
 KNOWN = [
-    Known("TS_NESTED_CONDITIONAL", "tree-sitter",
-          "`a ? b : c ? d : e` nests to the right in HCL "
-          "(Conditional = Expression ? Expression : Expression; "
-          "Terraform reads a ? b : (c ? d : e)); tree-sitter-hcl 1.2 nests it to the left",
-          "expr", fix_ts=_right_nest),
-    Known("TS_PAREN_OBJECT_KEY", "tree-sitter",
-          "`{(k) = v}` takes its key from the variable k (spec, Collection Values); parse_hcl's _key() "
-          "drops the parentheses and reads the literal key \"k\"",
-          "expr", fix_fb=_paren_keys_as_literals),
-    Known("TS_HEREDOC_TEMPLATE_ESCAPES", "tree-sitter",
-          "`$${` and `%%{` are template escapes in heredocs too (spec, Template Literals); parse_hcl "
-          "unescapes them only in quoted strings",
-          "expr", fix_ts=_unescape_template_escapes),
-    Known("TS_DOLLAR_RUN", "tree-sitter",
-          "`a$$${b}` is the literal \"a$${b}\": HCL's scanner reads `$`, then the escape `$${` "
-          "(scan_tokens.rl, TemplateNotInterp); tree-sitter-hcl reads `$$` and the interpolation ${b}",
-          "expr", fix_ts=_dollar_run_as_escape),
-    Known("TS_COMMENTS_IN_EXPRESSIONS", "tree-sitter",
-          "comments inside an expression (object, tuple, parentheses, before a continued operator) are "
-          "lost by parse_hcl, which keeps only comments that are direct children of a block or body",
-          "comments"),
-    Known("TS_COMMENT_CR", "tree-sitter",
-          "in a CRLF file parse_hcl keeps the '\\r' at the end of a line comment's text",
-          "comments"),
     Known("PH2_STRIP_MARKERS", "python-hcl2",
           "python-hcl2 8.1.4 cannot read strip markers in an interpolation (`${~ x ~}`), which the spec "
           "allows (TemplateInterpolation = (\"${\" | \"${~\") Expression (\"}\" | \"~}\"))",

@@ -1,7 +1,6 @@
 """Every policy on its own fixtures: the exact (resource, status) set per folder, and the pack's meta-rules."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 

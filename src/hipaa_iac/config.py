@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 CONFIG_FILES = (".hipaa-iac.yaml", ".hipaa-iac.yml", "pyproject.toml")
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -41,7 +42,7 @@ class Config:
 
 
 def _validate(raw: dict) -> Config:
-    from typing import Any, Literal
+    from typing import Literal
 
     from pydantic import BaseModel, ConfigDict, Field
 

@@ -51,6 +51,22 @@ def unescape(raw: str) -> str:
     return _ESC_RE.sub(rep, raw)
 
 
+_COMMENT_QUERY = None
+
+
+def _all_comments(root) -> list[tuple[int, int, str]]:
+    """(start byte, line, text) of every comment node in the tree, in source order."""
+    global _COMMENT_QUERY
+    import tree_sitter
+    import tree_sitter_hcl
+    if _COMMENT_QUERY is None:
+        _COMMENT_QUERY = tree_sitter.Query(tree_sitter.Language(tree_sitter_hcl.language()), "(comment) @c")
+    caps = tree_sitter.QueryCursor(_COMMENT_QUERY).captures(root).get("c", [])
+    out = [(c.start_byte, c.start_point[0] + 1, c.text.decode("utf-8", "replace").rstrip("\r")) for c in caps]
+    out.sort()
+    return out
+
+
 def _first_error(node) -> tuple[int, str] | None:
     """Line and message of the first ERROR or MISSING node, walking only where errors are."""
     stack = [node]
@@ -66,9 +82,15 @@ def _first_error(node) -> tuple[int, str] | None:
 
 
 class _Converter:
-    def __init__(self, src: bytes, file: str):
+    def __init__(self, src: bytes, file: str, root=None):
         self.src = src
         self.file = file
+        self._paren: set[int] = set()
+        # every comment in the file (including those inside expressions), by start byte
+        self.comment_nodes: list = []
+        if root is not None and (b"#" in src or b"//" in src or b"/*" in src):
+            self.comment_nodes = _all_comments(root)
+        self.comment_starts = [c[0] for c in self.comment_nodes]
 
     def text(self, n) -> str:
         return self.src[n.start_byte:n.end_byte].decode("utf-8", "replace")
@@ -89,7 +111,7 @@ class _Converter:
             elif t == "block":
                 blocks.append(self.block(c))
             elif t == "comment":
-                comments_out.append((c.start_point[0] + 1, self.text(c)))
+                comments_out.append((c.start_point[0] + 1, self.text(c).rstrip("\r")))
         return attrs, blocks
 
     def block(self, n) -> Block:
@@ -109,12 +131,14 @@ class _Converter:
                 labels.append(unescape(self.text(c)[1:-1]))
             elif t == "body":
                 attrs, blocks = self.body(c, comments)
-            elif t == "comment":
-                comments.append((c.start_point[0] + 1, self.text(c)))
-        for b in blocks:  # comments of nested blocks count for the enclosing block too
-            comments.extend(b.comments)
-        return Block(btype, labels, attrs, blocks, self.file, n.start_point[0] + 1, n.end_point[0] + 1,
-                     sorted(comments))
+        if self.comment_nodes:
+            import bisect
+            i = bisect.bisect_left(self.comment_starts, n.start_byte)
+            j = bisect.bisect_left(self.comment_starts, n.end_byte)
+            comments = [(line, text) for _, line, text in self.comment_nodes[i:j]]
+        else:
+            comments = []
+        return Block(btype, labels, attrs, blocks, self.file, n.start_point[0] + 1, n.end_point[0] + 1, comments)
 
     # ---- expressions -----------------------------------------------------------------------
     def expr(self, n) -> Node:
@@ -127,6 +151,7 @@ class _Converter:
             if first.type == "(":  # parenthesized
                 inner = next((c for c in named if c.type == "expression"), None)
                 base = self.expr(inner) if inner is not None else Invalid("empty parentheses")
+                self._paren.add(id(base))
                 rest = named[3:]
             else:
                 base = self.expr(first)
@@ -171,7 +196,13 @@ class _Converter:
             return Call(name, args, expand)
         if t == "conditional":
             e = [c for c in n.children if c.type == "expression"]
-            return Cond(self.expr(e[0]), self.expr(e[1]), self.expr(e[2]))
+            first = e[0]
+            then, other = self.expr(e[1]), self.expr(e[2])
+            kids = [c for c in first.children if c.type != "comment"]
+            if len(kids) == 1 and kids[0].type == "conditional":
+                # tree-sitter-hcl nests `a ? b : c ? d : e` to the left; HCL (and Terraform) to the right
+                return _rotate(self.expr(first), then, other, self._paren)
+            return Cond(self.expr(first), then, other)
         if t == "operation":
             return self.expr(n.children[0])
         if t == "binary_operation":
@@ -211,7 +242,8 @@ class _Converter:
     def _key(self, n) -> Node:
         """Object keys: a bare identifier is a string; `(expr)` is an expression."""
         e = self.expr(n)
-        if isinstance(e, Var):
+        first = next((c for c in n.children if c.type != "comment"), None)
+        if isinstance(e, Var) and not (first is not None and first.type == "("):
             return Lit(e.name)
         return e
 
@@ -268,23 +300,43 @@ class _Converter:
         parts: list = []
         pos = start
         directives = False
+        strip_next = False
         for k in inner:
-            if k.start_byte > pos:
-                parts.append(self.src[pos:k.start_byte].decode("utf-8", "replace"))
+            lit = self.src[pos:k.start_byte].decode("utf-8", "replace") if k.start_byte > pos else ""
+            if k.type == "template_interpolation" and lit.endswith("$"):
+                # `$$${x}`: HCL reads `$`, then the escape `$${`: the "interpolation" is literal text
+                parts.append(lit + self.src[k.start_byte:k.end_byte].decode("utf-8", "replace"))
+                pos = k.end_byte
+                continue
+            strip_before = any(x.type == "strip_marker" and x.start_byte < k.start_byte + 3 for x in k.children)
+            strip_after = any(x.type == "strip_marker" and x.end_byte > k.end_byte - 3 for x in k.children)
+            if strip_next:
+                lit = lit.lstrip(" \t\r\n")
+            if strip_before:
+                lit = lit.rstrip(" \t\r\n")
+            if lit:
+                parts.append(lit)
             if k.type == "template_directive":
                 directives = True
                 parts.append(Invalid("template directive"))
             else:
                 e = next((x for x in k.children if x.type == "expression"), None)
                 parts.append(self.expr(e) if e is not None else Invalid("empty interpolation"))
+            strip_next = strip_after
             pos = k.end_byte
         if end > pos:
-            parts.append(self.src[pos:end].decode("utf-8", "replace"))
+            tail = self.src[pos:end].decode("utf-8", "replace")
+            if strip_next:
+                tail = tail.lstrip(" \t\r\n")
+            if tail:
+                parts.append(tail)
         if heredoc:
             if strip:
                 parts = _strip_indent(parts)
+            parts = [_unescape_template(p) if isinstance(p, str) else p for p in parts]
         else:
             parts = [unescape(p) if isinstance(p, str) else p for p in parts]
+        parts = _join_strings(parts)
         if all(isinstance(p, str) for p in parts):
             return Lit("".join(parts))
         return Template(parts, directives)
@@ -304,6 +356,31 @@ class _Converter:
         if is_object:
             return ForExpr(True, key_var, val_var, coll, self.expr(exprs[0]), self.expr(exprs[1]), cond, group)
         return ForExpr(False, key_var, val_var, coll, None, self.expr(exprs[0]), cond, False)
+
+
+_TEMPLATE_ESC_RE = re.compile(r"\$\$\{|%%\{")
+
+
+def _unescape_template(raw: str) -> str:
+    """The template escapes every template has (heredocs too): `$${` -> `${`, `%%{` -> `%{`."""
+    return _TEMPLATE_ESC_RE.sub(lambda m: m.group(0)[1:], raw)
+
+
+def _join_strings(parts: list) -> list:
+    out: list = []
+    for p in parts:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] += p
+        elif not (isinstance(p, str) and p == ""):
+            out.append(p)
+    return out
+
+
+def _rotate(c: Node, then: Node, other: Node, paren: set) -> Node:
+    """Re-associate a left-nested conditional chain to the right: ((a ? b : c) ? d : e) -> a ? b : (c ? d : e)."""
+    if isinstance(c, Cond) and id(c) not in paren:
+        return Cond(c.cond, c.then, _rotate(c.other, then, other, paren))
+    return Cond(c, then, other)
 
 
 def _strip_indent(parts: list) -> list:
@@ -331,6 +408,11 @@ def _strip_indent(parts: list) -> list:
     return out
 
 
+def _last_line(src: bytes) -> int:
+    """The last line that has content (an error at end of file points there, not past it)."""
+    return max(1, src.rstrip(b"\r\n").count(b"\n") + 1)
+
+
 def parse_hcl(src: bytes, file: str) -> list[Block]:
     """Parse HCL source into top-level Blocks. Raises HCLSyntaxError at the first syntax error."""
     limit = sys.getrecursionlimit()
@@ -339,8 +421,8 @@ def parse_hcl(src: bytes, file: str) -> list[Block]:
     if root.has_error:
         err = _first_error(root)
         line, msg = err if err else (1, "syntax error")
-        raise HCLSyntaxError(line, msg)
-    conv = _Converter(src, file)
+        raise HCLSyntaxError(min(line, _last_line(src)), msg)
+    conv = _Converter(src, file, root)
     body = next((c for c in root.children if c.type == "body"), None)
     if body is None:
         return []
@@ -364,7 +446,7 @@ def parse_tfvars(src: bytes, file: str) -> dict[str, Attribute]:
     if root.has_error:
         err = _first_error(root)
         line, msg = err if err else (1, "syntax error")
-        raise HCLSyntaxError(line, msg)
+        raise HCLSyntaxError(min(line, _last_line(src)), msg)
     body = next((c for c in root.children if c.type == "body"), None)
     if body is None:
         return {}
