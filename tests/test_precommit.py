@@ -165,6 +165,30 @@ def test_run_scans_the_directory_and_finds_the_repository_exceptions(tmp_path, m
     assert "0 failed" in out.getvalue() and "1 suppressed" in out.getvalue()
 
 
+def test_run_plan_mode_scans_the_staged_plan_files(tmp_path, monkeypatch):
+    import json
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies" / "aws").mkdir(parents=True)
+    (tmp_path / "policies" / "aws" / "TEST_NB_001.yaml").write_text(TEST_POLICY)
+    (tmp_path / ".hipaa-iac.yaml").write_text("policy_dir: policies\ncache: false\n")
+    (tmp_path / "plans").mkdir()
+    values = {"name": "nb", "role_arn": "arn:aws:iam::111122223333:role/r", "instance_type": "ml.t3.medium",
+              "direct_internet_access": "Enabled"}
+    (tmp_path / "plans" / "tfplan.json").write_text(json.dumps({
+        "format_version": "1.2", "terraform_version": "1.9.8",
+        "planned_values": {"root_module": {"resources": [{
+            "address": "aws_sagemaker_notebook_instance.nb", "mode": "managed",
+            "type": "aws_sagemaker_notebook_instance", "name": "nb",
+            "provider_name": "registry.terraform.io/hashicorp/aws", "values": values}]}}}))
+    (tmp_path / "plans" / "package.json").write_text('{"name": "x"}')
+    monkeypatch.chdir(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["plans/tfplan.json", "plans/package.json"], plan=True, out=out, err=err)
+    assert (code, err.getvalue()) == (1, ""), out.getvalue()
+    assert "TEST_NB_001  aws_sagemaker_notebook_instance.nb" in out.getvalue()
+    assert "1 failed" in out.getvalue()
+
+
 def test_run_rejects_bad_options_and_accepts_nothing_to_scan(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     err = io.StringIO()
@@ -227,7 +251,7 @@ def try_repo(hook_env, name: str, tf: str) -> subprocess.CompletedProcess:
     git("init", "-q", cwd=target)
     git("add", "-A", cwd=target)
     git("commit", "-q", "-m", "stack", cwd=target)
-    proc = subprocess.run([exe, "try-repo", hook_repo, "hipaa-iac", "--all-files"], cwd=target, env=env,
+    proc = subprocess.run([exe, "try-repo", hook_repo, "hipaa-iac", "--all-files", "--verbose"], cwd=target, env=env,
                           capture_output=True, text=True, timeout=900)
     output = proc.stdout + proc.stderr
     if "An unexpected error has occurred" in output and ("No matching distribution" in output
@@ -253,4 +277,4 @@ def test_pre_commit_hook_passes_a_compliant_stack(hook_env):
     if "no policy was loaded: the policy pack is missing from this installation" in output:
         pytest.xfail("the installed package does not ship policies/ (pyproject.toml packaging)")
     assert proc.returncode == 0, output
-    assert "Passed" in output
+    assert "Passed" in output and "0 failed, 2 passed" in output and "2 policies -> passed" in output

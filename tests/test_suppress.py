@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import textwrap
 
 import pytest
@@ -444,8 +443,10 @@ def test_baseline_file_format(ws, monkeypatch):
     assert write_baseline("stack/.hipaa-iac-baseline.json", out.report) == 2
     assert json.loads((ws / "stack" / ".hipaa-iac-baseline.json").read_text()) == {
         "version": 1, "root": ".", "findings": [
-            {"policy_id": "TEST_NB_001", "resource": NB, "file": "main.tf", "fingerprint": sha(f"TEST_NB_001|{NB}|main.tf")},
-            {"policy_id": "TEST_NB_002", "resource": NB, "file": "main.tf", "fingerprint": sha(f"TEST_NB_002|{NB}|main.tf")},
+            {"policy_id": "TEST_NB_001", "resource": NB, "file": "main.tf",
+             "fingerprint": sha(f"TEST_NB_001|{NB}|main.tf")},
+            {"policy_id": "TEST_NB_002", "resource": NB, "file": "main.tf",
+             "fingerprint": sha(f"TEST_NB_002|{NB}|main.tf")},
         ]}
     assert [r["status"] for r in out.report["results"]] == ["failed", "unknown"]
 
@@ -459,10 +460,12 @@ def test_baseline_create_then_scan_suppresses_everything(ws, monkeypatch):
     res = cli.invoke(app, ["baseline", "create", "stack", "--config", ".hipaa-iac.yaml", "-o", "baseline.json"])
     assert res.exit_code == 0, res.output
     assert "baseline with 4 findings written to baseline.json" in res.stdout
+    recorded = json.loads((ws / "baseline.json").read_text())
+    assert recorded["root"] == "stack" and {f["file"] for f in recorded["findings"]} == {"main.tf"}
     res = cli.invoke(app, ["scan", "stack", "--config", ".hipaa-iac.yaml", "--baseline", "baseline.json", "-f", "json"])
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    sup = {"kind": "baseline", "reason": f"in baseline {os.path.join('baseline.json')}", "approved_by": None,
+    sup = {"kind": "baseline", "reason": "in baseline baseline.json", "approved_by": None,
            "ticket": None, "expires": None, "source": "baseline.json"}
     assert [(r["status"], r["suppression"]) for r in report["results"]] == [("suppressed", sup)] * 4
     assert report["summary"]["suppressed"] == 4 and report["summary"]["failed"] == 0
@@ -548,3 +551,21 @@ def test_baseline_without_fingerprints_still_matches(ws):
     out = scan(ws, baseline=bl)
     assert {k: s for k, (s, _) in statuses(out).items()} == {("TEST_NB_001", NB): "suppressed",
                                                             ("TEST_NB_002", NB): "failed"}
+
+
+def test_inline_waivers_apply_on_a_cached_scan_too(ws, monkeypatch):
+    """The scan cache stores results before suppression and the comments of each resource."""
+    monkeypatch.setenv("HIPAA_IAC_CACHE_DIR", str(ws / "cache"))
+    (ws / ".hipaa-iac.yaml").write_text("policy_dir: policies\ncache: true\n")
+    write(ws / "stack" / "main.tf", notebook(comments=(
+        '# hipaa-iac:ignore=TEST_NB_001 reason="sandbox" expires=2026-12-31')))
+
+    def run(today):
+        return statuses(execute(ScanRequest(paths=[str(ws / "stack")], config_file=str(ws / ".hipaa-iac.yaml"),
+                                            today=today)))
+    sup = {"kind": "inline", "reason": "sandbox", "approved_by": None, "ticket": None, "expires": "2026-12-31",
+           "source": "main.tf:2"}
+    assert run(TODAY)[("TEST_NB_001", NB)] == ("suppressed", sup)
+    assert any(p.is_file() for p in (ws / "cache").rglob("*"))
+    assert run(TODAY)[("TEST_NB_001", NB)] == ("suppressed", sup)  # from the cache
+    assert run(dt.date(2027, 1, 1))[("TEST_NB_001", NB)] == FAILED  # expiry judged on each run, not cached

@@ -36,6 +36,7 @@ class Graph:
         self.files_read = files_read
         self.parsers = parsers or {}
         self.tainted = tainted or {}
+        self.extra_files: list[str] = []  # files read beyond discovery (modules, file()): scan cache key
         self.by_address: dict[str, Resource] = {}
         self.by_base: dict[str, list[Resource]] = defaultdict(list)
         self.by_type: dict[str, list[Resource]] = defaultdict(list)

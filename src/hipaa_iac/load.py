@@ -156,6 +156,7 @@ class Loader:
         self.tainted: dict[str, str] = {}  # rel file -> reason it could not be read
         self.cache_dir = cache_dir
         self.prefetched: dict[str, tuple] = {}
+        self.paths_read: list[str] = []
 
     def prefetch(self, paths: list[str]) -> None:
         """Parse a large set of files in parallel ahead of resolution (cache hits are left to `parse`)."""
@@ -185,6 +186,7 @@ class Loader:
 
     def parse(self, path: str) -> SourceFile | None:
         relpath = rel(path, self.root)
+        self.paths_read.append(path)
         if path in self.prefetched:
             sf, err = self.prefetched.pop(path)
             if sf is not None:
@@ -288,9 +290,11 @@ def called_module_dirs(src_by_dir: dict, loader: Loader) -> set[str]:
     return called
 
 
-def load(paths: list[str], options: LoadOptions | None = None) -> Graph:
+def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery | None = None) -> Graph:
     options = options or LoadOptions()
-    disc: Discovery = discover(paths)
+    disc = disc or discover(paths)
+    from .resolve import evaluate as _ev
+    _ev.EXTRA_READS.clear()
     root = disc.root
     errors: list[ScanError] = [ScanError(rel(f, root) if os.path.isabs(f) else f, line, msg)
                                for f, line, msg in disc.errors]
@@ -364,7 +368,16 @@ def load(paths: list[str], options: LoadOptions | None = None) -> Graph:
             r.tainted = loader.tainted[r.file]
     g = Graph(resources, root=root, errors=errors, warnings=warnings, files_read=loader.files_read,
               parsers=loader.parsers, tainted=loader.tainted)
+    g.extra_files = sorted(set(loader.paths_read) - set(disc_files(disc)) | _ev.EXTRA_READS)
     return g
+
+
+def disc_files(disc: Discovery) -> list[str]:
+    """Every input file discovery found (configuration, variables files, plans)."""
+    out = [f for files in disc.module_dirs.values() for f in files]
+    out += [f for files in disc.tfvars.values() for f in files]
+    out += disc.plans + disc.explicit_json
+    return sorted(out)
 
 
 def _base_in(address: str, planned: set[str]) -> bool:

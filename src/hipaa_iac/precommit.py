@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Iterable, TextIO
+from collections.abc import Iterable
+from typing import TextIO
 
 EXCEPTIONS_FILE = ".hipaa-iac-exceptions.yaml"
 

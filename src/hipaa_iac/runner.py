@@ -69,9 +69,24 @@ def execute(req: ScanRequest) -> ScanResult:
             return ScanResult({}, {}, 2, fatal=f"{v}: variables file not found")
     if req.scope:
         cfg.scope = req.scope
-    graph = load(req.paths, LoadOptions(var_files=var_files, allow_outside_modules=cfg.allow_outside_modules,
-                                        cache_dir=cdir))
-    results = evaluate_policies(graph, policies, cfg)
+    from .discover import discover
+    disc = discover(req.paths)
+    graph = None
+    key = None
+    if cdir:
+        from . import scancache
+        from .load import disc_files
+        key = scancache.scan_key(disc_files(disc), disc.root, policies, cfg, var_files, cfg.allow_outside_modules)
+        entry = scancache.get(cdir, key)
+        if entry is not None:
+            graph = scancache.graph_from(entry)
+            results = [dict(r) for r in entry["results"]]
+    if graph is None:
+        graph = load(req.paths, LoadOptions(var_files=var_files, allow_outside_modules=cfg.allow_outside_modules,
+                                            cache_dir=cdir), disc)
+        results = evaluate_policies(graph, policies, cfg)
+        if key:
+            scancache.put(cdir, key, graph, results)
     errors = list(graph.errors)
     warnings = list(graph.warnings)
     from .suppress import apply_suppressions

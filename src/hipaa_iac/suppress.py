@@ -44,7 +44,7 @@ def _glob_regex(pattern: str) -> re.Pattern:
     out = []
     for ch in pattern:
         out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("".join(out), re.S)
+    return re.compile("".join(out), re.DOTALL)
 
 
 def glob_match(pattern: str, value: str) -> bool:
@@ -70,7 +70,7 @@ def resource_match(pattern: str, address: str) -> bool:
 def fingerprint(policy_id: str, resource: str, file: str) -> str:
     """sha256 of `policy|resource|file`: no line, so moving a block does not reopen a finding (the same
     key as the SARIF reporter's partial fingerprint)."""
-    return hashlib.sha256(f"{policy_id}|{resource}|{file}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{policy_id}|{resource}|{file}".encode()).hexdigest()
 
 
 def _posix(path: str) -> str:
@@ -276,7 +276,7 @@ def inline_waivers(graph, config, today: dt.date, max_days: int) -> tuple[dict, 
 
 # ---- exceptions file -------------------------------------------------------------------------------------
 @dataclass
-class Exception_:
+class ExceptionEntry:
     number: int  # 1-based position in the file
     line: int
     policy: str
@@ -377,7 +377,7 @@ def _text_field(entry: dict, key: str, required: bool) -> str | None:
 
 
 def load_exceptions(path: str, root: str, today: dt.date, max_days: int
-                    ) -> tuple[list[Exception_], list[ScanError], list[ScanError]]:
+                    ) -> tuple[list[ExceptionEntry], list[ScanError], list[ScanError]]:
     """Entries in force, errors (malformed file or entry, window too long) and warnings (expired)."""
     shown = _display(path, root)
     try:
@@ -397,7 +397,7 @@ def load_exceptions(path: str, root: str, today: dt.date, max_days: int
     if not isinstance(items, list):
         return [], [ScanError(shown, 1, "`exceptions` must be a list of entries")], []
     nodes = _entry_nodes(node)
-    entries: list[Exception_] = []
+    entries: list[ExceptionEntry] = []
     errors: list[ScanError] = []
     warnings: list[ScanError] = []
     limit = today + dt.timedelta(days=max_days)
@@ -433,7 +433,7 @@ def load_exceptions(path: str, root: str, today: dt.date, max_days: int
             warnings.append(ScanError(shown, line, (
                 f"exception {n} expired on {expires.isoformat()}: {policy} on {resource} is no longer suppressed")))
             continue
-        entries.append(Exception_(n, line, policy, resource, reason, approved_by, expires, ticket, file_glob,
+        entries.append(ExceptionEntry(n, line, policy, resource, reason, approved_by, expires, ticket, file_glob,
                                   f"{shown}:{line}"))
     return entries, errors, warnings
 
@@ -523,7 +523,7 @@ def apply_suppressions(results, graph, config, root, exceptions_path, baseline_p
     errors: list[ScanError] = []
     warnings: list[ScanError] = []
 
-    entries: list[Exception_] = []
+    entries: list[ExceptionEntry] = []
     exc_base = root
     if exceptions_path:
         entries, e_err, e_warn = load_exceptions(exceptions_path, root, today, max_days)

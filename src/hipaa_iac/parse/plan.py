@@ -245,10 +245,11 @@ def _get(obj: dict, key: str, default: Any) -> Any:
 class _ConfigResource:
     """References of one resource block of the configuration: (attribute path, references) pairs."""
 
-    __slots__ = ("exprs", "node_refs", "_at")
+    __slots__ = ("exprs", "node_refs", "_at", "configured")
 
-    def __init__(self, exprs: list[tuple[tuple, list[str]]]):
+    def __init__(self, exprs: list[tuple[tuple, list[str]]], configured: set[str] | None = None):
         self.exprs = exprs
+        self.configured = configured
         targets: list[str] = []
         for _, refs in exprs:
             targets.extend(_targets(refs))
@@ -312,6 +313,13 @@ def _walk_expressions(node: Any, path: tuple, out: list) -> None:
             _walk_expressions(v, path + (i,), out)
 
 
+def _configured_top(expressions: Any) -> set[str] | None:
+    """Top-level attribute and block names the configuration sets (None when it cannot tell)."""
+    if not isinstance(expressions, dict):
+        return None
+    return {str(k) for k in expressions}
+
+
 def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[str, _ConfigResource]:
     """Configuration resources by key-less address (`module.a.aws_s3_bucket.b`)."""
     out: dict[str, _ConfigResource] = {}
@@ -342,7 +350,7 @@ def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[s
             expressions = r.get("expressions")
             if isinstance(expressions, dict):
                 _walk_expressions(expressions, (), exprs)
-            out[prefix + r["address"]] = _ConfigResource(exprs)
+            out[prefix + r["address"]] = _ConfigResource(exprs, _configured_top(expressions))
         calls = _get(module, "module_calls", {})
         if not isinstance(calls, dict):
             errors.append(ScanError(file, None, f"module_calls of {where} is not an object"))
@@ -350,7 +358,46 @@ def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[s
         for name, call in calls.items():
             if isinstance(call, dict):
                 stack.append((f"{prefix}module.{name}.", call.get("module")))
+                inputs: dict[str, list[str]] = {}
+                exprs = call.get("expressions")
+                if isinstance(exprs, dict):
+                    for var, e in exprs.items():
+                        found: list = []
+                        _walk_expressions(e, (), found)
+                        inputs[str(var)] = [r for _, refs in found for r in refs]
+                MODULE_INPUTS[f"{prefix}module.{name}"] = inputs
     return out
+
+
+# inputs of each module call of the plan being read: key-less module path -> {variable: references}
+MODULE_INPUTS: dict[str, dict[str, list[str]]] = {}
+
+
+def _keyless_module(prefix: str) -> str:
+    """'module.a["x"].module.b.' -> 'module.a.module.b'."""
+    return strip_instance_keys(prefix.rstrip(".")) if prefix else ""
+
+
+def _parent_prefix(prefix: str) -> str:
+    """'module.a["x"].module.b.' -> 'module.a["x"].'."""
+    parts = split_address(prefix.rstrip(".")) or []
+    return ".".join(parts[:-2]) + "." if len(parts) > 2 else ""
+
+
+def _follow_vars(raw: list[str], prefix: str, depth: int = 0) -> list[tuple[str, list[str]]]:
+    """Group references by the module they belong to, following `var.x` into the calling module's
+    input expressions (so a module resource using `var.kms_key` links to the key its caller passed)."""
+    own = [r for r in raw if not r.startswith("var.")]
+    groups = [(prefix, own)] if own else []
+    if depth > 20 or not prefix:
+        return groups
+    inputs = MODULE_INPUTS.get(_keyless_module(prefix), {})
+    for r in raw:
+        if r.startswith("var."):
+            name = r.split(".")[1].split("[")[0]
+            if name in inputs:
+                groups += _follow_vars(inputs[name], _parent_prefix(prefix), depth + 1)
+    return groups
 
 
 # --------------------------------------------------------------------------- values
@@ -504,6 +551,7 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
     err = _version_error(doc, file)
     if err is not None:
         errors.append(err)
+    MODULE_INPUTS.clear()
     config = _read_configuration(doc, file, errors)
 
     # resource_changes: the change of each current (not deposed) instance
@@ -585,11 +633,22 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
                        action=action)
         if cres is not None:
             res.refs = {prefix + t for t in cres.node_refs}
+            if prefix:
+                raw_all = [r for _, refs in cres.exprs for r in refs if r.startswith("var.")]
+                for p, group in _follow_vars(raw_all, prefix):
+                    if p != prefix:
+                        res.refs.update(p + t for t in _targets(group))
         if ch is not None:
             after_unknown = ch[2].get("after_unknown")
             for path in _true_paths(after_unknown):
                 if not path:
                     errors.append(ScanError(file, None, f"{address}: the whole object is unknown"))
+                    continue
+                if (len(path) == 1 and cres is not None and cres.configured is not None
+                        and str(path[0]) not in cres.configured):
+                    # not set in the configuration: the provider computes it, as when the attribute is
+                    # absent from the .tf file (judged as not set, as HCL and checkov judge it)
+                    attrs.pop(path[0], None)
                     continue
                 unknown = _unknown(cres, path, prefix)
                 if not _set_unknown(attrs, path, unknown):
@@ -610,6 +669,17 @@ def _unknown(cres: _ConfigResource | None, path: tuple, prefix: str) -> Unknown:
     """`Unknown("known after apply")` with the references of the expression that produces it."""
     if cres is None:
         return Unknown(UNKNOWN_REASON)
+    raw = cres.refs_at(path) if cres.exprs else []
+    if prefix and any(r.startswith("var.") for r in raw):
+        refs: list[str] = []
+        typed: list[tuple[str, str]] = []
+        for p, group in _follow_vars(raw, prefix):
+            targets, ref_type, target = _unknown_refs(group)
+            refs += [p + t for t in targets]
+            if ref_type is not None and target is not None:
+                typed.append((ref_type, p + target))
+        rt, ra = typed[0] if len(typed) == 1 and len(refs) == 1 else (None, None)
+        return Unknown(UNKNOWN_REASON, refs=tuple(dict.fromkeys(refs)), ref_type=rt, ref_address=ra)
     targets, ref_type, target = cres.unknown_at(path)
     return Unknown(UNKNOWN_REASON, refs=tuple(prefix + t for t in targets), ref_type=ref_type,
                    ref_address=None if target is None else prefix + target)

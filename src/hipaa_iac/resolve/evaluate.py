@@ -15,6 +15,7 @@ from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, 
 from ..model import Unknown
 
 MAX_COLLECTION = 100_000
+EXTRA_READS: set[str] = set()  # files read by file() during a load (part of the scan cache key)
 
 
 class Scope:
@@ -565,6 +566,7 @@ def _file(scope: Scope, path=None, *rest):
     try:
         if os.path.getsize(full) > 2_000_000:
             return Unknown(f"file({path!r}) is too large to analyze")
+        EXTRA_READS.add(full)
         with open(full, encoding="utf-8") as fh:
             return fh.read()
     except (OSError, UnicodeDecodeError):
