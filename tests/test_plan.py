@@ -755,3 +755,14 @@ def test_mutated_fixture_never_raises(data):
         parent[key] = data.draw(_json)
     resources, errors = read_plan(doc, "p.json")
     assert all(e.message for e in errors)
+
+
+def test_keyless_reference_in_plan_links_the_same_key_only():
+    """Terraform writes `aws_s3_bucket.raw[each.key].id` as `aws_s3_bucket.raw`; in the graph each public
+    access block links to the bucket with its own key, so one bucket's block cannot pass another bucket."""
+    from hipaa_iac.graph import Graph
+    resources, _ = read_plan_file(str(PHI_PLAN), "plans/phi-training.plan.json")
+    g = Graph(resources)
+    pab = [r for r in resources if r.type == "aws_s3_bucket_public_access_block" and r.address.endswith('["dicom"]')]
+    assert pab, "fixture has a keyed public access block"
+    assert g.out_edges[pab[0].address] == {'aws_s3_bucket.raw["dicom"]'}

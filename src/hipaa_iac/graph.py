@@ -44,26 +44,42 @@ class Graph:
             self.by_address[r.address] = r
             self.by_base[base_address(r.address)].append(r)
             self.by_type[r.type].append(r)
+        self._by_module: dict | None = None
         self.out_edges: dict[str, set[str]] = {}
         self.in_edges: dict[str, set[str]] = defaultdict(set)
         for r in resources:
             targets = set()
             for ref in r.refs:
-                for t in self._targets(ref):
+                for t in self._targets(ref, r):
                     if t is not r:
                         targets.add(t.address)
             self.out_edges[r.address] = targets
             for t in targets:
                 self.in_edges[t].add(r.address)
 
-    def _targets(self, ref: str) -> list[Resource]:
+    def _targets(self, ref: str, source: Resource | None = None) -> list[Resource]:
         if ref in self.by_address:
             return [self.by_address[ref]]
         if ref in self.by_base:
-            return self.by_base[ref]
+            found = self.by_base[ref]
+            if len(found) > 1 and source is not None and source.source == "plan":
+                # a plan cuts `aws_s3_bucket.raw[each.key].id` to `aws_s3_bucket.raw`: an instance keyed like
+                # the referencing one is the one it means
+                own = source.address[len(base_address(source.address)):]
+                if own and ref + own in self.by_address:
+                    return [self.by_address[ref + own]]
+            return found
         # a module call address reaches the resources inside it
         if ref.startswith("module."):
-            return [r for r in self.resources if r.address.startswith(ref + ".")]
+            if self._by_module is None:
+                self._by_module = defaultdict(list)
+                for r in self.resources:
+                    parts = r.module.split(".") if r.module else []
+                    for i in range(2, len(parts) + 1, 2):
+                        self._by_module[".".join(parts[:i])].append(r)
+                    if r.module:
+                        self._by_module[base_address(r.module)].append(r)
+            return list({id(x): x for x in self._by_module.get(ref, [])}.values())
         return []
 
     def neighbours(self, r: Resource) -> set[str]:
