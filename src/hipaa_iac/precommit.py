@@ -52,18 +52,24 @@ def find_upwards(start: str, name: str) -> str | None:
         d = parent
 
 
-def _exceptions_for(paths: list[str], config_file: str | None) -> str | None:
-    """The repository's exceptions file when neither the options nor the configuration name one: the scan
-    root of a hook run is the staged directory, while the file usually sits at the repository root."""
+def _preflight(paths: list[str], config_file: str | None) -> tuple[str | None, str | None]:
+    """(exceptions file to use, problem). The exceptions file is the repository's when neither the options nor
+    the configuration name one: the scan root of a hook run is the staged directory, while the file usually
+    sits at the repository root. The problem is a missing policy pack (an incomplete installation would
+    otherwise pass every commit)."""
     from .config import ConfigError, load_config
+    from .policy.loader import default_policy_dir
     try:
         cfg = load_config(config_file, paths[0])
     except ConfigError:
-        return None  # the scan reports the configuration error
+        return None, None  # the scan reports the configuration error
+    pack = cfg.policy_dir or default_policy_dir()
+    if not any(n.endswith((".yaml", ".yml")) for _, _, names in os.walk(pack) for n in names):
+        return None, f"no policy was loaded: the policy pack is missing from this installation ({pack})"
     if cfg.exceptions:
-        return None
+        return None, None
     bases = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
-    return find_upwards(os.path.commonpath(bases), EXCEPTIONS_FILE)
+    return find_upwards(os.path.commonpath(bases), EXCEPTIONS_FILE), None
 
 
 def run(files: list[str], plan: bool = False, severity_threshold: str | None = None, unknown: str | None = None,
@@ -86,8 +92,11 @@ def run(files: list[str], plan: bool = False, severity_threshold: str | None = N
         return 0
     from .report import text
     from .runner import ScanRequest, execute
+    found, problem = _preflight(paths, config)
+    if problem:
+        return usage(problem)
     if exceptions is None:
-        exceptions = _exceptions_for(paths, config)
+        exceptions = found
     outcome = execute(ScanRequest(paths=paths, config_file=config, policies=list(policies or []),
                                   skip_policies=list(skip_policies or []), var_files=list(var_files or []),
                                   exceptions=exceptions, baseline=baseline,
@@ -95,8 +104,6 @@ def run(files: list[str], plan: bool = False, severity_threshold: str | None = N
                                   unknown=unknown))
     if outcome.fatal:
         return usage(outcome.fatal)
-    if not outcome.policies:
-        return usage("no policy was loaded: the policy pack is missing from this installation")
     out.write(text.render(relocate(outcome.report, paths), outcome.policies, compact=True))
     return outcome.exit_code
 
