@@ -11,7 +11,6 @@ import jsonschema
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "src/hipaa_iac/data/report.schema.json").read_text())
-DEMO = REPO / "fixtures/stacks/engine-demo"
 
 
 def run(*args, cwd=REPO, env=None):
@@ -22,13 +21,13 @@ def run(*args, cwd=REPO, env=None):
 
 
 def test_json_report_every_field_on_known_input():
-    p = run("scan", "fixtures/stacks/engine-demo", "--policy", "HIPAA_AWS_SAGEMAKER_001", "-f", "json", "--no-cache")
+    p = run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "HIPAA_AWS_SAGEMAKER_001", "-f", "json", "--no-cache")
     assert p.returncode == 1, p.stderr
     report = json.loads(p.stdout)
     jsonschema.validate(report, SCHEMA)
     assert report["schema_version"] == 1
     assert report["tool"] == {"name": "hipaa-iac", "version": "0.1.0"}
-    assert report["scan"] == {"roots": ["fixtures/stacks/engine-demo"], "policy_pack": "0.1.0", "policies": 1,
+    assert report["scan"] == {"roots": ["fixtures/stacks/sagemaker-noncompliant"], "policy_pack": "0.1.0", "policies": 1,
                               "scope": "all", "generated_at": None}
     assert report["summary"] == {"files": 1, "resources": 3, "policies": 1, "passed": 1, "failed": 1,
                                  "unknown": 1, "suppressed": 0, "errors": 0}
@@ -60,16 +59,16 @@ def test_json_report_every_field_on_known_input():
 
 
 def test_unknown_is_not_passed_and_fails_only_with_unknown_fail():
-    p = run("scan", "fixtures/stacks/engine-demo", "--policy", "HIPAA_AWS_SAGEMAKER_001", "--severity-threshold",
+    p = run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "HIPAA_AWS_SAGEMAKER_001", "--severity-threshold",
             "critical", "-f", "json", "--no-cache")
     assert p.returncode == 0  # the failure is HIGH, below the threshold
-    p = run("scan", "fixtures/stacks/engine-demo", "--policy", "HIPAA_AWS_SAGEMAKER_001", "--unknown", "fail",
+    p = run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "HIPAA_AWS_SAGEMAKER_001", "--unknown", "fail",
             "--severity-threshold", "high", "--skip-policy", "NOTHING", "-f", "json", "--no-cache")
     assert p.returncode == 1
 
 
 def test_text_report_groups_by_file_with_citations_and_summary():
-    p = run("scan", "fixtures/stacks/engine-demo", "--policy", "HIPAA_AWS_SAGEMAKER_001", "--no-cache")
+    p = run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "HIPAA_AWS_SAGEMAKER_001", "--no-cache")
     assert p.returncode == 1
     lines = p.stdout.splitlines()
     assert lines[0] == "main.tf"
@@ -101,8 +100,8 @@ def test_broken_file_is_reported_with_line_and_exit_2_and_other_files_still_read
 
 
 def test_bad_usage_and_bad_config_exit_2(tmp_path):
-    assert run("scan", "fixtures/stacks/engine-demo", "-f", "yaml").returncode == 2
-    assert run("scan", "fixtures/stacks/engine-demo", "--policy", "NO_SUCH_*").returncode == 2
+    assert run("scan", "fixtures/stacks/sagemaker-noncompliant", "-f", "yaml").returncode == 2
+    assert run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "NO_SUCH_*").returncode == 2
     (tmp_path / ".hipaa-iac.yaml").write_text("severity_threshold: extreme\n")
     (tmp_path / "main.tf").write_text("")
     p = run("scan", str(tmp_path))
