@@ -196,6 +196,12 @@ def test_run_rejects_bad_options_and_accepts_nothing_to_scan(tmp_path, monkeypat
     assert "--severity-threshold must be" in err.getvalue()
     assert run([], out=io.StringIO()) == 0
     assert run(["package.json"], plan=True, out=io.StringIO()) == 0
+    (tmp_path / "empty-pack").mkdir()
+    (tmp_path / ".hipaa-iac.yaml").write_text("policy_dir: empty-pack\n")
+    (tmp_path / "main.tf").write_text(NONCOMPLIANT)
+    err = io.StringIO()
+    assert run(["main.tf"], out=io.StringIO(), err=err) == 2
+    assert "no policy was loaded: the policy pack is missing from this installation" in err.getvalue()
 
 
 # ---- end to end with the real pre-commit ---------------------------------------------------------------------
