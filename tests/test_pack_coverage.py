@@ -1,0 +1,88 @@
+"""The pack's breadth: at least 100 policies (AWS >= 50, Azure >= 25, Google Cloud >= 25), every HIPAA
+category on every cloud, and provider fact tables that agree with the policies that use them."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from hipaa_iac.policy.loader import load_pack
+from hipaa_iac.policy.schema import HIPAA_CATEGORIES
+from hipaa_iac.yamlio import safe_load
+
+REPO = Path(__file__).resolve().parents[1]
+PACK = load_pack(str(REPO / "policies"))
+DATA = REPO / "src" / "hipaa_iac" / "data"
+
+
+def test_policy_counts():
+    by_cloud = Counter(p.cloud for p in PACK.policies)
+    assert len(PACK.policies) >= 100
+    assert by_cloud["aws"] >= 50 and by_cloud["azure"] >= 25 and by_cloud["gcp"] >= 25, by_cloud
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "gcp"])
+def test_every_category_on_every_cloud(cloud):
+    have = {p.meta["hipaa_category"] for p in PACK.policies if p.cloud == cloud}
+    assert set(HIPAA_CATEGORIES) - have == set()
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "gcp"])
+def test_eligible_service_data_is_sourced_and_dated(cloud):
+    data = safe_load((DATA / "eligible" / f"{cloud}.yaml").read_text())
+    assert data["cloud"] == cloud and str(data["retrieved"]).startswith("20")
+    assert data["sources"]
+    statuses = Counter()
+    for svc in data["services"]:
+        assert svc["status"] in ("eligible", "not_eligible", "control_plane"), svc
+        assert svc.get("prefixes") or svc.get("types"), svc
+        assert svc.get("confidence") in ("high", "medium", "low") or str(svc.get("confidence", "")).startswith("high"), svc
+        assert svc.get("source") or data.get("sources"), svc
+        statuses[svc["status"]] += 1
+    assert statuses["eligible"] >= 10 and statuses["control_plane"] >= 1
+    engine = [p for p in PACK.policies if p.meta.get("engine") == "eligible_service"
+              and (p.meta.get("engine_args") or {}).get("cloud") == cloud]
+    assert len(engine) == 1, f"one eligible-service policy for {cloud}"
+
+
+def _within_values(node) -> list[list]:
+    out = []
+    if isinstance(node, dict):
+        if node.get("operator") == "within" and isinstance(node.get("value"), list):
+            out.append(node["value"])
+        for v in node.values():
+            out += _within_values(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += _within_values(v)
+    return out
+
+
+def _tls_tables():
+    for f in sorted((DATA / "tls").glob("*.yaml")):
+        yield pytest.param(f, id=f.stem)
+
+
+@pytest.mark.parametrize("path", list(_tls_tables()))
+def test_tls_policy_lists_match_the_sourced_table(path):
+    """A TLS policy's allowed names are exactly the table's names with minimum TLS >= 1.2 (judged by meaning,
+    not by one policy name), for each service the table says the policy uses."""
+    data = safe_load(path.read_text())
+    assert str(data.get("retrieved", "")).startswith("20") and data.get("sources")
+    by_id = PACK.by_id()
+    names_by_service: dict[str, dict[str, float]] = {}
+    for row in data["policies"]:
+        names_by_service.setdefault(row["service"], {})[str(row["name"])] = float(str(row["min_tls"]).replace("TLS", "").replace("_", ".") or 0)
+    checked = 0
+    for src in data["sources"]:
+        names = names_by_service.get(src["service"], {})
+        good = {n for n, v in names.items() if v >= 1.2}
+        for pid in src.get("used_by", []):
+            assert pid in by_id, f"{path.name}: {pid} is not in the pack"
+            lists = [set(map(str, v)) for v in _within_values(by_id[pid].definition) if set(map(str, v)) & set(names)]
+            assert lists, f"{pid} has no `within` list of {src['service']} names"
+            for values in lists:
+                assert values & set(names) == good, (pid, sorted(values ^ good))
+            checked += 1
+    assert checked >= 1
