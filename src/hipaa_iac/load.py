@@ -366,6 +366,8 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
     for r in resources:
         if r.file in loader.tainted:
             r.tainted = loader.tainted[r.file]
+    loader.cache.clear()  # the parsed blocks are no longer needed: let them go before evaluation
+    loader.prefetched.clear()
     g = Graph(resources, root=root, errors=errors, warnings=warnings, files_read=loader.files_read,
               parsers=loader.parsers, tainted=loader.tainted)
     g.extra_files = sorted(set(loader.paths_read) - set(disc_files(disc)) | _ev.EXTRA_READS)

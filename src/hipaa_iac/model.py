@@ -60,7 +60,7 @@ def contains_unknown(value: Any) -> Unknown | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Attribute:
     """`name = expr` in a block. `expr` is an expression AST node (hipaa_iac.expr)."""
 
@@ -71,7 +71,7 @@ class Attribute:
     text: str = ""  # the expression's source text
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """A block as written: `resource "aws_s3_bucket" "b" { ... }`, with its source span."""
 
@@ -85,7 +85,7 @@ class Block:
     comments: list[tuple[int, str]] = field(default_factory=list)  # (line, text) of comments inside
 
 
-@dataclass
+@dataclass(slots=True)
 class SourceFile:
     """One parsed configuration file."""
 
@@ -94,7 +94,7 @@ class SourceFile:
     parser: str  # "tree-sitter" | "python-hcl2" | "json"
 
 
-@dataclass
+@dataclass(slots=True)
 class ScanError:
     file: str
     line: int | None
@@ -104,7 +104,7 @@ class ScanError:
         return {"file": self.file, "line": self.line, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class Resource:
     """A resolved graph node: a resource, data source, module call or provider, one per instance.
 
