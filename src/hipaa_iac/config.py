@@ -38,6 +38,7 @@ class Config:
     allow_outside_modules: bool = False
     policy_dir: str | None = None
     cache: bool = True
+    checkov_skip: bool = True  # honour `#checkov:skip=ID:reason` comments as inline waivers
     source: str | None = None  # which file it came from
 
 
@@ -65,6 +66,7 @@ def _validate(raw: dict) -> Config:
         allow_outside_modules: bool = False
         policy_dir: str | None = None
         cache: bool = True
+        checkov_skip: bool = True
 
     m = _Schema.model_validate(raw)
     return Config(**{f.name: getattr(m, f.name) for f in fields(Config) if f.name != "source"})

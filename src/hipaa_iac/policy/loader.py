@@ -43,7 +43,7 @@ class Pack:
 def default_policy_dir() -> str:
     """The pack next to the package in a source checkout, else the copy installed with the package."""
     here = os.path.dirname(os.path.abspath(__file__))
-    for cand in (os.path.join(here, "..", "..", "..", "policies"), os.path.join(here, "..", "policies")):
+    for cand in (os.path.join(here, "..", "policies"), os.path.join(here, "..", "..", "..", "policies")):
         cand = os.path.normpath(cand)
         if os.path.isdir(cand):
             return cand
@@ -65,6 +65,9 @@ def load_pack(policy_dir: str | None = None, validate: bool = True, cache_dir: s
     content of every policy file, so a scan does not re-validate an unchanged pack."""
     policy_dir = policy_dir or default_policy_dir()
     files = _pack_files(policy_dir)
+    if not files:
+        # never judge with nothing: an empty or missing pack would pass everything
+        return Pack([], [f"{policy_dir}: no policy files found (a missing or empty policy directory)"])
     key = None
     if cache_dir and validate:
         import hashlib
