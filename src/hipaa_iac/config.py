@@ -73,14 +73,20 @@ def _validate(raw: dict) -> Config:
 
 
 def _safe_yaml(path: str) -> Any:
+    """A configuration file: size-limited, no YAML aliases (they expand without bound), no object tags."""
     import yaml
     if os.path.getsize(path) > MAX_CONFIG_BYTES:
         raise ConfigError(path, None, f"configuration file larger than {MAX_CONFIG_BYTES} bytes")
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    if text.count("&") > 100 or text.count("*") > 1000:
-        raise ConfigError(path, None, "too many YAML anchors/aliases (possible YAML bomb)")
     try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "configuration file is not UTF-8 text") from None
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, yaml.AliasEvent):
+                raise ConfigError(path, event.start_mark.line + 1,
+                                  "YAML aliases are not allowed in configuration (they can expand without bound)")
         from .yamlio import safe_load
         return safe_load(text)
     except yaml.YAMLError as e:

@@ -11,7 +11,9 @@ from .graph import Graph
 from .model import Block, ScanError, SourceFile
 from .parse.hcl import HCLSyntaxError
 
-MAX_PARSE_BYTES = 64 * 1024 * 1024
+# tree-sitter needs ~100 bytes of memory per source byte (more in long strings) and crashes when an
+# allocation fails: a larger file is reported, not parsed. Real configuration files are far smaller.
+MAX_PARSE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -30,8 +32,8 @@ def read_text(path: str) -> str:
     """Read a configuration file as Terraform does (UTF-8; a BOM is tolerated)."""
     size = os.path.getsize(path)
     if size > MAX_PARSE_BYTES:
-        raise HCLSyntaxError(1, f"file is {size // (1024 * 1024)} MB, above the {MAX_PARSE_BYTES // (1024 * 1024)} MB "
-                                "analysis limit")
+        raise HCLSyntaxError(1, f"file is {size / (1024 * 1024):.1f} MB, above the {MAX_PARSE_BYTES // (1024 * 1024)} MB "
+                                "limit for one configuration file: not analyzed")
     with open(path, "rb") as fh:
         data = fh.read()
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -130,20 +132,61 @@ def _parse_worker(args: tuple[str, str]):
 
 
 def parse_parallel(jobs: list[tuple[str, str]], workers: int | None = None) -> dict:
-    """Parse many files across processes (fork: the parser is already imported). Falls back to serial."""
+    """Parse many files across processes (fork: the parser is already imported). A worker that dies (the
+    native parser crashing on a file) never hangs the scan: the files it left are parsed one per process,
+    and a file that kills its process is reported."""
     import multiprocessing
     workers = workers or min(os.cpu_count() or 1, 8)
     if workers < 2 or len(jobs) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return {p: (sf, err) for p, sf, err in map(_parse_worker, jobs)}
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from .parse.hcl import _parser
     _parser()  # imported once in the parent, inherited by the workers
     ctx = multiprocessing.get_context("fork")
+    out: dict = {}
     chunk = max(1, len(jobs) // (workers * 4))
+    batches = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
     try:
-        with ctx.Pool(workers) as pool:
-            return {p: (sf, err) for p, sf, err in pool.imap_unordered(_parse_worker, jobs, chunksize=chunk)}
-    except (OSError, RuntimeError):
-        return {p: (sf, err) for p, sf, err in map(_parse_worker, jobs)}
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            for result in pool.map(_parse_batch, batches):
+                for p, sf, err in result:
+                    out[p] = (sf, err)
+    except (BrokenProcessPool, OSError, RuntimeError):
+        for job in jobs:
+            if job[0] not in out:
+                out[job[0]] = _parse_isolated(job, ctx)
+    return out
+
+
+def _parse_batch(batch: list[tuple[str, str]]) -> list:
+    return [_parse_worker(j) for j in batch]
+
+
+def _parse_isolated(job: tuple[str, str], ctx) -> tuple:
+    """Parse one file in its own process, so a crash of the native parser is reported, not fatal."""
+    import pickle
+    r, w = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_isolated_child, args=(job, w))
+    proc.start()
+    w.close()
+    try:
+        data = r.recv_bytes() if r.poll(120) else None
+    except (EOFError, OSError):
+        data = None
+    proc.join(5)
+    if proc.is_alive():
+        proc.kill()
+    if data is None:
+        return None, (1, "the parser stopped on this file (out of memory or a crash): not analyzed")
+    _, sf, err = pickle.loads(data)
+    return sf, err
+
+
+def _isolated_child(job, conn) -> None:
+    import pickle
+    conn.send_bytes(pickle.dumps(_parse_worker(job)))
+    conn.close()
 
 
 class Loader:

@@ -32,6 +32,7 @@ class HCLSyntaxError(Exception):
         self.message = message
 
 
+MAX_BLOCK_DEPTH = 64  # nested blocks; real provider schemas nest fewer than 10
 _BINARY_OPS = {"+", "-", "*", "/", "%", "==", "!=", "<", ">", "<=", ">=", "&&", "||"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{', re.S)
@@ -86,6 +87,7 @@ class _Converter:
         self.src = src
         self.file = file
         self._paren: set[int] = set()
+        self.depth = 0
         # every comment in the file (including those inside expressions), by start byte
         self.comment_nodes: list = []
         if root is not None and (b"#" in src or b"//" in src or b"/*" in src):
@@ -115,6 +117,15 @@ class _Converter:
         return attrs, blocks
 
     def block(self, n) -> Block:
+        self.depth += 1
+        try:
+            if self.depth > MAX_BLOCK_DEPTH:
+                raise HCLSyntaxError(n.start_point[0] + 1, f"blocks nested deeper than {MAX_BLOCK_DEPTH} levels")
+            return self._block(n)
+        finally:
+            self.depth -= 1
+
+    def _block(self, n) -> Block:
         btype = ""
         labels: list[str] = []
         attrs: dict = {}

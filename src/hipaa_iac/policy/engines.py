@@ -97,6 +97,8 @@ def eligible_verdict(index: EligibleIndex, r: Resource) -> Verdict:
 
 
 def literal_secret_verdict(attributes: list[str], r: Resource) -> Verdict:
+    if r.tainted:
+        return Verdict(UNK, f"its file could not be read ({r.tainted})")
     found_any = False
     for name in attributes:
         if name not in r.attributes:

@@ -144,7 +144,7 @@ def apply_operator(op: str, attr: Any, value: Any) -> bool:
     if op == "not_within":
         return not apply_operator("within", attr, value)
     if op in ("regex_match", "not_regex_match"):
-        text = _s(attr)[:MAX_REGEX_INPUT]
+        text = _s(attr)
         m = _regex(str(value)).match(text) is not None
         return m if op == "regex_match" else not m
     if op in ("starting_with", "not_starting_with"):
@@ -396,6 +396,9 @@ class DefinitionEvaluator:
                 return Verdict(TRUE, f"{shown} references {u.ref_address} ({u.ref_type})", shown)
             return Verdict(UNK, f"{shown}: {u.reason}", shown)
         attr = None if v is _MISSING else v
+        if op in ("regex_match", "not_regex_match") and len(_s(attr)) > MAX_REGEX_INPUT:
+            return Verdict(UNK, f"{shown} is longer than {MAX_REGEX_INPUT} characters: not matched against a "
+                                "pattern (analysis limit)", shown)
         try:
             ok = apply_operator(op, attr, value)
         except re.error as e:
@@ -414,11 +417,16 @@ class DefinitionEvaluator:
             other = a
         else:
             return Verdict(NA)
+        if r.tainted:
+            return Verdict(UNK, f"its file could not be read ({r.tainted})")
         linked = self.graph.connected(r, other)
         want_exists = node.get("operator", "exists") == "exists"
         ok_found = None
         unknown = None
         for c in linked:
+            if c.tainted:
+                unknown = unknown or Verdict(UNK, f"{c.address}: its file could not be read ({c.tainted})")
+                continue
             # a counterpart must itself satisfy the attribute conditions that apply to it
             if siblings:
                 vs = [self._attribute(s, c) for s in siblings]

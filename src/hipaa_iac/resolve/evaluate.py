@@ -542,11 +542,26 @@ def _compact(v):
 
 
 def _distinct(v):
+    """Order-keeping de-duplication in linear time (hashable values by key, others by equality)."""
+    seen: set = set()
     out = []
     for x in v:
-        if x not in out:
+        try:
+            key = json.dumps(x, sort_keys=True, default=str) if isinstance(x, (dict, list)) else (type(x).__name__, x)
+        except (TypeError, ValueError):
+            key = repr(x)
+        if key not in seen:
+            seen.add(key)
             out.append(x)
     return out
+
+
+def _range(*a):
+    args = [int(x) for x in a]
+    r = range(*args)
+    if len(r) > MAX_COLLECTION:
+        raise _UnknownArg(Unknown(f"range() of {len(r)} elements exceeds the analysis limit"))
+    return list(r)
 
 
 def _toset(v):
@@ -608,6 +623,6 @@ FUNCTIONS: dict[str, Callable] = {
     "startswith": _strict(lambda s, p: s.startswith(p)),
     "endswith": _strict(lambda s, p: s.endswith(p)),
     "substr": _strict(lambda s, o, n: s[o:] if n < 0 else s[o:o + n]),
-    "range": _strict(lambda *a: list(range(*[int(x) for x in a]))[:MAX_COLLECTION]),
+    "range": _strict(_range),
     "file": _file,
 }

@@ -13,6 +13,7 @@ from .evaluate import Evaluator, Idx, Partial, Scope, deep_unknown, to_str
 
 MAX_INSTANCES = 10_000
 MAX_MODULE_DEPTH = 25
+MAX_BLOCK_DEPTH = 64  # nested blocks; real provider schemas nest fewer than 10
 META_ATTRS = {"count", "for_each", "provider", "depends_on"}
 META_BLOCKS = {"lifecycle", "provisioner", "connection"}
 SENSITIVE_MARK = "!sensitive"
@@ -87,7 +88,10 @@ class ModuleInstance:
                      self.ctx.root_dir)
 
     def eval(self, node, scope: Scope) -> Any:
-        return self.ctx.evaluator.eval(node, scope)
+        try:
+            return self.ctx.evaluator.eval(node, scope)
+        except RecursionError:
+            return Unknown("expression nested too deeply to evaluate")
 
     def lookup(self, root: str, steps: list, scope: Scope) -> Any:
         if root == "var":
@@ -286,25 +290,33 @@ class ModuleInstance:
         src_attr = block.attributes.get("source")
         key_path = f"{self.key_path}.{name}" if self.key_path else name
         source = self.eval(src_attr.expr, self.scope()) if src_attr else None
-        where = f"{block.file}:{block.line}"
         if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
             d = os.path.normpath(os.path.join(self.src.dir, source))
-            root = os.path.realpath(self.ctx.root_dir)
-            real = os.path.realpath(d)
-            if not self.ctx.allow_outside and not (real == root or real.startswith(root + os.sep)):
-                self.ctx.warnings.append(ScanError(block.file, block.line,
-                                                   f"module.{name}: source {source!r} is outside the scanned tree; "
-                                                   "its resources are not analyzed"))
-                return None
-            return d
+            return self._allowed(name, block, d, repr(source))
         if key_path in self.ctx.modules_json:
-            return self.ctx.modules_json[key_path]
+            return self._allowed(name, block, self.ctx.modules_json[key_path],
+                                 f"{source!r} (from .terraform/modules/modules.json)")
         self.ctx.warnings.append(ScanError(block.file, block.line,
                                            f"module.{name}: source {source!r} is not downloaded "
                                            "(no .terraform/modules/modules.json entry); run `terraform init` "
                                            "to analyze its resources" if not isinstance(source, Unknown)
                                            else f"module.{name}: source is not known statically"))
-        del where
+        return None
+
+    def _allowed(self, name: str, block: Block, d: str, shown: str) -> str | None:
+        """A module directory inside the scanned tree; outside it only when configured, and never a system
+        directory or the filesystem root."""
+        root = os.path.realpath(self.ctx.root_dir)
+        real = os.path.realpath(d)
+        inside = real == root or real.startswith(root + os.sep)
+        if inside:
+            return d
+        if self.ctx.allow_outside and not _is_system_path(real):
+            return d
+        why = ("is a system directory" if _is_system_path(real) else
+               "is outside the scanned tree")
+        self.ctx.warnings.append(ScanError(block.file, block.line,
+                                           f"module.{name}: source {shown} {why}; its resources are not analyzed"))
         return None
 
     def _expand_module(self, name: str, block: Block) -> dict | None:
@@ -408,7 +420,10 @@ class ModuleInstance:
             res.refs = {r for r in refs if r != address and r != base}
             self.ctx.resources.append(res)
 
-    def eval_body(self, block: Block, bindings: dict, prefix: str) -> tuple[dict, dict, set, set]:
+    def eval_body(self, block: Block, bindings: dict, prefix: str, depth: int = 0) -> tuple[dict, dict, set, set]:
+        if depth > MAX_BLOCK_DEPTH:
+            u = Unknown(f"blocks nested deeper than {MAX_BLOCK_DEPTH} levels are not analyzed")
+            return {"__too_deep__": u}, {}, set(), set()
         attrs: dict = {}
         lines: dict = {}
         sens: set = set()
@@ -440,7 +455,7 @@ class ModuleInstance:
             for btype, body, b in produced:
                 i = counters.get(btype, 0)
                 counters[btype] = i + 1
-                a2, l2, s2, r2 = self.eval_body(body, b, f"{prefix}{btype}.{i}.")
+                a2, l2, s2, r2 = self.eval_body(body, b, f"{prefix}{btype}.{i}.", depth + 1)
                 attrs.setdefault(btype, []).append(a2)
                 lines.setdefault(f"{prefix}{btype}.{i}", body.line)
                 lines.update(l2)
@@ -473,6 +488,16 @@ class ModuleInstance:
             b[it_name] = {"key": k, "value": v}
             out.append((label, content, b))
         return out
+
+
+_SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root", "/run",
+                "/sbin", "/sys", "/usr", "/var")
+
+
+def _is_system_path(real: str) -> bool:
+    if real in ("/", os.path.realpath(os.path.expanduser("~"))):
+        return True
+    return any(real == d or real.startswith(d + os.sep) for d in _SYSTEM_DIRS)
 
 
 def load_modules_json(root_dir: str) -> dict:
