@@ -56,6 +56,10 @@ def _hcl_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def local_or(ok: bool, good: str, bad: str) -> str:
+    return good if ok else bad
+
+
 def unit_s3(name: str, ok: bool, rng: random.Random) -> Unit:
     """KMS key + bucket + SSE config (key by ARN) + versioning + public access block."""
     sse = 'sse_algorithm     = "aws:kms"\n      kms_master_key_id = aws_kms_key.%s.arn' % name
@@ -229,10 +233,6 @@ resource "aws_db_instance" "{name}" {{
 }}
 '''
     return Unit(text, ["aws_kms_key", "aws_db_subnet_group", "aws_db_instance"], 3)
-
-
-def local_or(ok: bool, good: str, bad: str) -> str:
-    return good if ok else bad
 
 
 def unit_sagemaker(name: str, ok: bool, rng: random.Random) -> Unit:

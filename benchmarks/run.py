@@ -126,6 +126,7 @@ class Tool:
     version: str = ""
     available: bool = True
     note: str = ""
+    extra: list[str] = field(default_factory=list)  # options added to every scan (e.g. --policy-dir)
 
     def summary_of(self, stdout_path: Path) -> dict | None:
         """The tool's own result counts, to show both did comparable work."""
@@ -156,40 +157,58 @@ def probe_version(command: list[str]) -> tuple[bool, str]:
     return True, text.splitlines()[-1] if text else ""
 
 
+def scan_help(command: list[str]) -> str:
+    try:
+        proc = subprocess.run(command + ["scan", "--help"], capture_output=True, text=True, timeout=120)
+    except OSError:
+        return ""
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+def snapshot_pack(source: Path, scratch: Path) -> Path:
+    """Copy the pack's policy files, so both tools run the same policies while others edit the pack."""
+    target = scratch / "pack"
+    target.mkdir()
+    for path in sorted(source.glob("*/*.y*ml")) if source.is_dir() else []:
+        (target / path.parent.name).mkdir(exist_ok=True)
+        shutil.copy2(path, target / path.parent.name / path.name)
+    return target
+
+
 @dataclass
 class Pack:
     dirs: list[Path]
-    ids: list[str]
+    ids: list[str]  # the policies hipaa-iac runs by default: checkov's --check list
+    opt_in: list[str] = field(default_factory=list)  # run by hipaa-iac only when enabled: left out of both
 
 
 ID_LINE = re.compile(r"^\s+id:\s*['\"]?([A-Za-z0-9_-]+)")
+OPT_IN_LINE = re.compile(r"^\s+opt_in:\s*true\b", re.IGNORECASE)
+
+
+def read_policy(text: str) -> tuple[str | None, bool]:
+    """(id, opt_in) of one policy file; PyYAML when present, else a line match."""
+    try:
+        import yaml  # type: ignore
+        meta = yaml.safe_load(text)["metadata"]
+        return str(meta["id"]), bool(meta.get("opt_in"))
+    except Exception:  # no PyYAML, or a malformed file (the pack's own tests report it)
+        lines = text.splitlines()
+        match = next((m for m in map(ID_LINE.match, lines) if m), None)
+        return (match.group(1) if match else None), any(OPT_IN_LINE.match(x) for x in lines)
 
 
 def read_pack(root: Path) -> Pack:
     """Policy ids per cloud folder of the pack (policies/<cloud>/*.yaml|yml)."""
-    try:
-        import yaml  # type: ignore
-    except ImportError:
-        yaml = None
-    dirs, ids = [], []
+    dirs, ids, opt_in = [], set(), set()
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        found = []
-        for path in sorted(folder.glob("*.y*ml")):
-            text = path.read_text()
-            if yaml is not None:
-                try:
-                    data = yaml.safe_load(text)
-                    found.append(data["metadata"]["id"])
-                    continue
-                except Exception:  # malformed policy: fall back to the line match, the pack's tests catch it
-                    pass
-            match = next((m for m in map(ID_LINE.match, text.splitlines()) if m), None)
-            if match:
-                found.append(match.group(1))
+        found = [read_policy(path.read_text()) for path in sorted(folder.glob("*.y*ml"))]
+        found = [(pid, opt) for pid, opt in found if pid]
         if found:
             dirs.append(folder)
-            ids.extend(found)
-    return Pack(dirs, sorted(set(ids)))
+            ids.update(pid for pid, opt in found if not opt)
+            opt_in.update(pid for pid, opt in found if opt)
+    return Pack(dirs, sorted(ids), sorted(opt_in))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -222,20 +241,21 @@ class CaseResult:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, hipaa: Tool, checkov: Tool, pack: Pack, spawner: Spawner) -> None:
+    def __init__(self, args: argparse.Namespace, hipaa: Tool, checkov: Tool, pack: Pack, spawner: Spawner,
+                 scratch: Path) -> None:
         self.args = args
         self.spawner = spawner
         self.hipaa = hipaa
         self.checkov = checkov
         self.pack = pack
         self.results: list[CaseResult] = []
-        self.scratch = Path(tempfile.mkdtemp(prefix="hipaa-iac-bench-"))
+        self.scratch = scratch
         self.cold_flag = args.cold in ("auto", "flag")
         self.notes: list[str] = []
 
     # commands ------------------------------------------------------------------------------------
     def hipaa_cmd(self, target: str, cold: bool) -> list[str]:
-        cmd = self.hipaa.command + ["scan", target, "-f", "json"]
+        cmd = self.hipaa.command + ["scan", target, "-f", "json"] + self.hipaa.extra
         return cmd + ["--no-cache"] if cold and self.cold_flag else cmd
 
     def checkov_cmd(self, target: str, is_file: bool) -> list[str]:
@@ -338,7 +358,7 @@ class Bench:
     def reuse_checkov(self, result: CaseResult, manifest: dict) -> bool:
         """Take checkov's samples for this case from an earlier results file, if its inputs were identical."""
         prev = self.args.previous
-        if prev is None:
+        if prev is None or result.resources < self.args.reuse_min_size:
             return False
         if prev.get("inputs", {}).get(result.case, {}).get("sha256") != manifest["sha256"]:
             return False
@@ -551,6 +571,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reuse-checkov", type=Path, metavar="RESULTS_JSON",
                    help="take checkov's figures from an earlier results file for every case whose generated "
                         "inputs are identical (same sha256) instead of running checkov again")
+    p.add_argument("--no-snapshot-pack", dest="snapshot_pack", action="store_false",
+                   help="use the live pack instead of a copy taken at the start (both tools get the copy: "
+                        "checkov through --external-checks-dir, hipaa-iac through --policy-dir)")
+    p.add_argument("--reuse-min-size", type=int, default=0, metavar="N",
+                   help="with --reuse-checkov: reuse only for cases of at least N resources (e.g. 20000)")
     p.add_argument("--report-only", type=Path, metavar="RESULTS_JSON",
                    help="run nothing: recompute the tables and targets from a saved results file into --output")
     args = p.parse_args(argv)
@@ -594,20 +619,29 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report_only:
         return rerender(args.report_only, args.output)
-    pack = read_pack(args.policies)
+    spawner = Spawner()  # before any work, so the children's peak RSS is not floored by this process's
+    scratch = Path(tempfile.mkdtemp(prefix="hipaa-iac-bench-"))
+    pack_dir = snapshot_pack(args.policies, scratch) if args.snapshot_pack else args.policies
+    pack = read_pack(pack_dir)
     hipaa, checkov, notes = make_tools(args, pack)
     stand_in = hipaa.available and Path(hipaa.command[0]).resolve() != DEFAULT_HIPAA_IAC.resolve()
     if stand_in:
         notes.append(f"hipaa-iac figures are from a STAND-IN command (`{args.hipaa_iac}`), not the product")
+    if hipaa.available and args.snapshot_pack:
+        if "--policy-dir" in scan_help(hipaa.command):
+            hipaa.extra = ["--policy-dir", str(pack_dir)]
+        else:
+            notes.append("hipaa-iac has no --policy-dir: it read its own pack, checkov a snapshot taken at the start")
     if not (hipaa.available or checkov.available):
         log("nothing to run: " + "; ".join(notes))
+        spawner.close()
+        shutil.rmtree(scratch, ignore_errors=True)
         return 2
-    spawner = Spawner()  # before any work, so the children's peak RSS is not floored by this process's
     try:
         roots = generate.ensure_cases(args.sizes, args.work, precommit=not args.no_precommit, log=log)
         load_before = [round(x, 2) for x in os.getloadavg()]
         started = dt.datetime.now(dt.timezone.utc)
-        bench = Bench(args, hipaa, checkov, pack, spawner)
+        bench = Bench(args, hipaa, checkov, pack, spawner, scratch)
         floor = spawner.floor_bytes(str(bench.scratch))
         try:
             for name, root in roots.items():
@@ -620,6 +654,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         spawner.close()
     notes += bench.notes
+    pack_after = read_pack(args.policies)
+    if pack_after.ids != pack.ids:
+        how = ("both tools ran a snapshot taken at the start" if hipaa.extra or not hipaa.available
+               else "checkov's --check list is the start's, hipaa-iac read the pack at each run")
+        notes.append(f"the pack changed during the run ({len(pack.ids)} policies at the start, "
+                     f"{len(pack_after.ids)} at the end): {how}")
+    ran = sorted({r.tool_summary.get("policies") for r in bench.results
+                  if r.tool == "hipaa-iac" and r.tool_summary and r.tool_summary.get("policies") is not None})
+    if checkov.available and ran and ran != [len(pack.ids)]:
+        notes.append(f"hipaa-iac reported {'/'.join(map(str, ran))} policies; checkov was given {len(pack.ids)} ids")
     notes += [f"{r.case} {r.tool}: {r.note}" for r in bench.results if r.note]
     report = {
         "schema": "hipaa-iac-benchmark/1",
@@ -638,8 +682,8 @@ def main(argv: list[str] | None = None) -> int:
             "checkov": {"command": checkov.command, "version": checkov.version, "available": checkov.available,
                         "env": {"BC_SKIP_MAPPING": "TRUE"}, "note": checkov.note},
         },
-        "pack": {"dirs": [str(d.relative_to(REPO)) if d.is_relative_to(REPO) else str(d) for d in pack.dirs],
-                 "ids": pack.ids},
+        "pack": {"source": str(args.policies), "snapshot": args.snapshot_pack,
+                 "dirs": [d.name for d in pack.dirs], "ids": pack.ids, "opt_in_not_run": pack.opt_in},
         "runs": args.runs,
         "warm_size": args.warm_size,
         "reused_checkov_from": str(args.reuse_checkov) if args.reuse_checkov else None,
