@@ -64,24 +64,41 @@ def _tls_tables():
         yield pytest.param(f, id=f.stem)
 
 
+def _groups(data: dict) -> list[tuple[list[str], dict[str, float], str]]:
+    """(policy ids, {name: minimum TLS}, what) from either table layout: `sources` + `policies` rows per
+    service (AWS, Google Cloud), or `tables` with their own `values` (Azure)."""
+    def v(x) -> float:
+        return float(str(x).upper().replace("TLS", "").replace("_", ".").strip(".") or 0)
+    out = []
+    if "tables" in data:
+        for t in data["tables"]:
+            assert t.get("values") and all(r.get("source") for r in t["values"]), t.get("attribute")
+            out.append((t.get("policies", []), {str(r["name"]): v(r["min_tls"]) for r in t["values"]},
+                        t.get("attribute", "")))
+    else:
+        assert data.get("sources")
+        rows: dict[str, dict[str, float]] = {}
+        for row in data["policies"]:
+            rows.setdefault(row["service"], {})[str(row["name"])] = v(row["min_tls"])
+        for src in data["sources"]:
+            out.append((src.get("used_by", []), rows.get(src["service"], {}), src["service"]))
+    return out
+
+
 @pytest.mark.parametrize("path", list(_tls_tables()))
 def test_tls_policy_lists_match_the_sourced_table(path):
     """A TLS policy's allowed names are exactly the table's names with minimum TLS >= 1.2 (judged by meaning,
     not by one policy name), for each service the table says the policy uses."""
     data = safe_load(path.read_text())
-    assert str(data.get("retrieved", "")).startswith("20") and data.get("sources")
+    assert str(data.get("retrieved", "")).startswith("20")
     by_id = PACK.by_id()
-    names_by_service: dict[str, dict[str, float]] = {}
-    for row in data["policies"]:
-        names_by_service.setdefault(row["service"], {})[str(row["name"])] = float(str(row["min_tls"]).replace("TLS", "").replace("_", ".") or 0)
     checked = 0
-    for src in data["sources"]:
-        names = names_by_service.get(src["service"], {})
-        good = {n for n, v in names.items() if v >= 1.2}
-        for pid in src.get("used_by", []):
+    for pids, names, what in _groups(data):
+        good = {n for n, x in names.items() if x >= 1.2}
+        for pid in pids:
             assert pid in by_id, f"{path.name}: {pid} is not in the pack"
             lists = [set(map(str, v)) for v in _within_values(by_id[pid].definition) if set(map(str, v)) & set(names)]
-            assert lists, f"{pid} has no `within` list of {src['service']} names"
+            assert lists, f"{pid} has no `within` list of {what} values"
             for values in lists:
                 assert values & set(names) == good, (pid, sorted(values ^ good))
             checked += 1

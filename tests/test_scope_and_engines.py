@@ -159,3 +159,42 @@ def test_eligible_service_allowlist_and_configuration(tmp_path):
     got2 = results(tmp_path, tf, elig, cfg)
     assert ("aws_lightsail_instance.box", "passed") in got2
     assert ("aws_s3_bucket.data", "failed") in got2
+
+
+def test_known_start_of_a_string_decides_what_it_can(tmp_path):
+    """`"serviceAccount:${...}"` is unknown, but it is certainly not `allUsers`; it may be anything that starts
+    with `serviceAccount:`, so equality with such a value stays unknown."""
+    tf = """
+    resource "google_service_account" "x" { account_id = "x" }
+    resource "google_storage_bucket_iam_member" "sa" {
+      member = "serviceAccount:${google_service_account.x.email}"
+    }
+    resource "google_storage_bucket_iam_member" "public" {
+      member = "allUsers"
+    }
+    """
+    not_public = policy("HIPAA_GCP_TEST_001", {"not": {"cond_type": "attribute",
+                        "resource_types": ["google_storage_bucket_iam_member"], "attribute": "member",
+                        "operator": "within", "value": ["allUsers", "allAuthenticatedUsers"]}})
+    (tmp_path / "main.tf").write_text(textwrap.dedent(tf))
+    out = {r["resource"]: r for r in evaluate_policies(load([str(tmp_path)], LoadOptions()), [not_public])}
+    assert out["google_storage_bucket_iam_member.sa"]["status"] == "passed"
+    assert out["google_storage_bucket_iam_member.public"]["status"] == "failed"
+    assert out["google_storage_bucket_iam_member.public"]["message"] == \
+        "member = 'allUsers' (expected not one of ['allUsers', 'allAuthenticatedUsers'])"
+    exact = policy("HIPAA_GCP_TEST_002", {"cond_type": "attribute", "resource_types": ["google_storage_bucket_iam_member"],
+                                          "attribute": "member", "operator": "equals",
+                                          "value": "serviceAccount:trainer@p.iam.gserviceaccount.com"})
+    out2 = {r["resource"]: r["status"] for r in evaluate_policies(load([str(tmp_path)], LoadOptions()), [exact])}
+    assert out2 == {"google_storage_bucket_iam_member.sa": "unknown", "google_storage_bucket_iam_member.public": "failed"}
+
+
+def test_decide_on_prefix_table():
+    from hipaa_iac.policy.evaluate import decide_on_prefix as d
+    assert d("equals", "arn:aws:kms:", "alias/aws/s3") is False
+    assert d("equals", "arn:", "arn:aws:kms:x") is None
+    assert d("not_within", "serviceAccount:", ["allUsers"]) is True
+    assert d("starting_with", "arn:aws:kms:us-east-1:", "arn:aws:kms:") is True
+    assert d("not_starting_with", "arn:aws:kms:", "alias/aws/") is True
+    assert d("starting_with", "arn:", "arn:aws:kms:") is None
+    assert d("regex_match", "arn:", "^arn:") is None

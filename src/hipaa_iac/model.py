@@ -17,14 +17,15 @@ class Unknown:
     direct reference to one resource's attribute (used by `compliant_references`).
     """
 
-    __slots__ = ("reason", "refs", "ref_type", "ref_address")
+    __slots__ = ("reason", "refs", "ref_type", "ref_address", "prefix")
 
     def __init__(self, reason: str, refs: tuple[str, ...] = (), ref_type: str | None = None,
-                 ref_address: str | None = None):
+                 ref_address: str | None = None, prefix: str | None = None):
         self.reason = reason
         self.refs = tuple(refs)
         self.ref_type = ref_type
         self.ref_address = ref_address
+        self.prefix = prefix  # a string whose start is known: "serviceAccount:${...}" -> "serviceAccount:"
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
@@ -136,6 +137,8 @@ class Resource:
         """Line of an attribute path (dotted, with or without block indexes), else None."""
         if path in self.lines:
             return self.lines[path]
+        if path + ".0" in self.lines:  # a nested block: its first instance
+            return self.lines[path + ".0"]
         # tolerate paths without explicit single-block indexes: "a.b" -> "a.0.b"
         want = path.split(".")
         for key, line in self.lines.items():

@@ -104,7 +104,6 @@ def make_result(p, r: Resource, v, graph: Graph) -> dict:
     if line is None:
         line = r.line
     if status == "passed":
-        message = f"{meta['name']}: no ({v.reason})" if v.reason else "passed"
         message = v.reason or "passed"
     elif status == "failed":
         message = v.reason or meta["name"]

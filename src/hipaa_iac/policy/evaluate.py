@@ -20,15 +20,22 @@ MAX_REGEX_INPUT = 100_000
 @dataclass
 class Verdict:
     state: str  # T, F, U, NA
-    reason: str = ""
+    what: str = ""  # what was found: "member = 'allUsers'"
     path: str | None = None
+    expect: str | None = None  # the condition tested: "one of [...]"
+    negated: bool = False  # under an odd number of `not`
 
     def negate(self) -> "Verdict":
-        if self.state == TRUE:
-            return Verdict(FALSE, self.reason, self.path)
-        if self.state == FALSE:
-            return Verdict(TRUE, self.reason, self.path)
-        return self
+        flip = {TRUE: FALSE, FALSE: TRUE}.get(self.state)
+        if flip is None:
+            return self
+        return Verdict(flip, self.what, self.path, self.expect, not self.negated)
+
+    @property
+    def reason(self) -> str:
+        if not self.expect:
+            return self.what
+        return f"{self.what} (expected {'not ' if self.negated else ''}{self.expect})"
 
 
 _MISSING = object()
@@ -199,6 +206,30 @@ def apply_operator(op: str, attr: Any, value: Any) -> bool:
                 "length_greater_than_or_equal": n >= v, "length_less_than": n < v,
                 "length_less_than_or_equal": n <= v}.get(op, False)
     raise ValueError(f"unsupported operator {op}")
+
+
+def decide_on_prefix(op: str, prefix: str, value: Any) -> bool | None:
+    """Operators that a string's known start decides, whatever the rest is; None when it does not."""
+    def can_equal(x: Any) -> bool:
+        return isinstance(x, str) and x.startswith(prefix)
+    if op == "equals":
+        return False if not can_equal(value) else None
+    if op == "not_equals":
+        return True if not can_equal(value) else None
+    if op in ("within", "not_within"):
+        vals = value if isinstance(value, list) else [value]
+        if any(can_equal(x) for x in vals):
+            return None
+        return op == "not_within"
+    if op in ("starting_with", "not_starting_with") and isinstance(value, str):
+        if prefix.startswith(value):
+            return op == "starting_with"
+        if not value.startswith(prefix):
+            return op == "not_starting_with"
+        return None
+    if op in ("contains", "not_contains") and isinstance(value, str) and value in prefix:
+        return op == "contains"
+    return None
 
 
 def _describe(r: Resource, path: str, v: Any) -> str:
@@ -389,11 +420,17 @@ class DefinitionEvaluator:
             if op == "any":
                 return Verdict(TRUE, "", shown)
             ok = present if op == "exists" else not present
-            return Verdict(TRUE if ok else FALSE, f"{shown} is {'set' if present else 'not set'}", shown)
+            return Verdict(TRUE if ok else FALSE, f"{shown} is {'set' if present else 'not set'}", shown,
+                           "set" if op == "exists" else "not set")
         if isinstance(v, Unknown) or _first_unknown(v) is not None:
             u = v if isinstance(v, Unknown) else _first_unknown(v)
             if allowed_refs and u.ref_type in allowed_refs and isinstance(v, Unknown):
                 return Verdict(TRUE, f"{shown} references {u.ref_address} ({u.ref_type})", shown)
+            if isinstance(v, Unknown) and v.prefix:
+                decided = decide_on_prefix(op, v.prefix, value)
+                if decided is not None:
+                    return Verdict(TRUE if decided else FALSE, f"{shown} starts with {v.prefix!r}", shown,
+                                   _EXPECT.get(op, op).format(v=value))
             return Verdict(UNK, f"{shown}: {u.reason}", shown)
         attr = None if v is _MISSING else v
         if op in ("regex_match", "not_regex_match") and len(_s(attr)) > MAX_REGEX_INPUT:
@@ -403,8 +440,7 @@ class DefinitionEvaluator:
             ok = apply_operator(op, attr, value)
         except re.error as e:
             return Verdict(UNK, f"invalid regular expression in policy: {e}", shown)
-        expect = _EXPECT.get(op, op).format(v=value)
-        return Verdict(TRUE if ok else FALSE, f"{_describe(r, shown, v)} (expected {expect})", shown)
+        return Verdict(TRUE if ok else FALSE, _describe(r, shown, v), shown, _EXPECT.get(op, op).format(v=value))
 
     def _connection(self, node: dict, r: Resource, siblings: list) -> Verdict:
         a = node.get("resource_types") or []

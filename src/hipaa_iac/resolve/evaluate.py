@@ -126,14 +126,25 @@ class Evaluator:
 
     def _Template(self, n: Template, scope: Scope) -> Any:
         out = []
+        unknown = None
         for p in n.parts:
             if isinstance(p, str):
-                out.append(p)
+                if unknown is None:
+                    out.append(p)
                 continue
             v = to_str(self.eval(p, scope))
             if isinstance(v, Unknown):
-                return Unknown(v.reason, v.refs)
-            out.append(v)
+                if unknown is None:
+                    unknown = v
+                    prefix = "".join(out) + (v.prefix or "")
+                else:
+                    unknown = Unknown(unknown.reason, unknown.refs + v.refs)
+                continue
+            if unknown is None:
+                out.append(v)
+        if unknown is not None:
+            # the start of the string is still known: "serviceAccount:${...}" is never "allUsers"
+            return Unknown(unknown.reason, unknown.refs, prefix=prefix or None)
         return "".join(out)
 
     def _Var(self, n: Var, scope: Scope) -> Any:
