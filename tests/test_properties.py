@@ -201,7 +201,8 @@ def test_any_json_file_as_plan_loads_or_reports(workdir, doc, bom):
 IDENT = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
     lambda s: s not in {"true", "false", "null", "for", "in", "if", "count", "for_each", "provider",
                         "depends_on", "lifecycle", "provisioner", "connection", "dynamic", "source", "version"})
-STR_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+STR_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"), include_characters="\n\t\r")
+ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def hcl_string(s: str) -> str:
@@ -209,10 +210,8 @@ def hcl_string(s: str) -> str:
     i = 0
     while i < len(s):
         c = s[i]
-        if c == "\\":
-            out.append("\\\\")
-        elif c == '"':
-            out.append('\\"')
+        if c in ESCAPES:
+            out.append(ESCAPES[c])
         elif s.startswith("${", i) or s.startswith("%{", i):
             out.append(c + c + "{")
             i += 2

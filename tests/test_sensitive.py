@@ -196,11 +196,6 @@ def test_plan_sensitive_values_never_printed(tmp_path):
     assert judged[("HIPAA_AWS_S3_001", "aws_s3_bucket_server_side_encryption_configuration.e")] == "failed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "resolve/module.py ModuleInstance.instances: for_each over a sensitive value (toset(var.names) with "
-    "sensitive = true) turns the secret into instance keys, so it is printed in every result's `resource` "
-    "address (all formats) and in `hipaa-iac graph`; Terraform rejects sensitive for_each arguments, so "
-    "report that error at the for_each line (or redact the keys)"))
 def test_sensitive_for_each_keys_never_printed(tmp_path):
     (tmp_path / "main.tf").write_text(
         'variable "names" {\n  type      = list(string)\n  sensitive = true\n'
@@ -209,11 +204,6 @@ def test_sensitive_for_each_keys_never_printed(tmp_path):
     scan_everything(tmp_path, ".")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "resolve/evaluate.py (line ~97, index lookup) builds Unknown(f\"{what} has no key {key!r}\") with the "
-    "index value itself, and policy/evaluate.py DefinitionEvaluator._leaf prints `{path}: {u.reason}` without "
-    "the sensitive check, so `{ x = 1 }[var.secret]` prints the secret in the unknown result's message; "
-    "reasons must not quote values derived from sensitive ones"))
 def test_sensitive_value_in_an_index_never_printed(tmp_path):
     (tmp_path / "main.tf").write_text(
         'variable "mode" {\n  type      = string\n  sensitive = true\n  default   = "CANARY-7f3a9c-mode"\n}\n'
@@ -222,12 +212,6 @@ def test_sensitive_value_in_an_index_never_printed(tmp_path):
     scan_everything(tmp_path, ".")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "resolve/module.py ModuleInstance._dynamic evaluates the dynamic block's for_each without a collect set, "
-    "so the sensitive mark of var.kms is dropped: the iterator value (rule.value) and every content attribute "
-    "built from it are not in Resource.sensitive, and HIPAA_AWS_S3_001 prints \"kms_master_key_id = "
-    "'alias/aws/CANARY-...'\" in every format (the graph prints it too); propagate the mark from for_each to "
-    "the iterator bindings"))
 def test_sensitive_value_through_a_dynamic_block_never_printed(tmp_path):
     (tmp_path / "main.tf").write_text(
         'variable "kms" {\n  type      = string\n  sensitive = true\n  default   = "alias/aws/CANARY-7f3a9c-dyn"\n}\n'

@@ -92,6 +92,8 @@ def _safe_yaml(path: str) -> Any:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(path, mark.line + 1 if mark else None, f"invalid YAML: {getattr(e, 'problem', e)}") from None
+    except RecursionError:
+        raise ConfigError(path, None, "invalid YAML: nested too deeply") from None
 
 
 def read_config_file(path: str) -> dict | None:
@@ -103,6 +105,8 @@ def read_config_file(path: str) -> dict | None:
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(path, None, f"invalid TOML: {e}") from None
+        except RecursionError:
+            raise ConfigError(path, None, "invalid TOML: nested too deeply") from None
         section = data.get("tool", {}).get("hipaa-iac")
         return section
     data = _safe_yaml(path)

@@ -102,6 +102,13 @@ def _walk(top: str, d: Discovery, seen_real: set[str]) -> None:
 
 def _add_file(path: str, d: Discovery, explicit: bool) -> None:
     name = os.path.basename(path)
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        if config_kind(name) or name.endswith((".tfvars", ".json")) or explicit:
+            shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            d.errors.append((shown, None, "file name is not valid UTF-8: not read (rename it)"))
+        return
     kind = config_kind(name)
     directory = os.path.dirname(path)
     if kind is not None:

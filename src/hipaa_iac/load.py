@@ -14,6 +14,7 @@ from .parse.hcl import HCLSyntaxError
 # tree-sitter needs ~100 bytes of memory per source byte (more in long strings) and crashes when an
 # allocation fails: a larger file is reported, not parsed. Real configuration files are far smaller.
 MAX_PARSE_BYTES = 4 * 1024 * 1024
+MAX_STUB_BYTES = 512 * 1024 * 1024  # resource headers of a refused file are still found, up to this size
 
 
 @dataclass
@@ -75,21 +76,44 @@ _BLOCK_RE = None
 
 def stub_source(path: str, relpath: str) -> SourceFile | None:
     """The resource blocks of a file that cannot be parsed, found by their headers, without attributes:
-    every policy that applies to them reports unknown (never a silent pass)."""
-    global _BLOCK_RE
+    every policy that applies to them reports unknown (never a silent pass). The file is read line by line,
+    so a huge or hostile file costs little memory; counting is linear in its size."""
     import re
+    global _BLOCK_RE
     if _BLOCK_RE is None:
-        _BLOCK_RE = re.compile(r'^[ \t]*resource[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([A-Za-z0-9_-]+)"', re.M)
+        _BLOCK_RE = (re.compile(rb'^[ \t]*resource[ \t]+"([A-Za-z0-9_-]+)"[ \t]+"([A-Za-z0-9_-]+)"'),
+                     re.compile(rb'"([a-z][a-z0-9]*_[a-z0-9_]+)"\s*:\s*[\[{]\s*\{?\s*"([A-Za-z0-9_-]+)"\s*:\s*[\[{]'))
+    hcl_re, json_re = _BLOCK_RE
+    is_json = path.endswith(".json")
+    blocks = []
+    seen_resource_key = not is_json
     try:
         with open(path, "rb") as fh:
-            text = fh.read(MAX_PARSE_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return None
-    blocks = []
-    for m in _BLOCK_RE.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        blocks.append(Block("resource", [m.group(1), m.group(2)], {}, [], relpath, line, line))
+            read = 0
+            for line_no, raw in enumerate(fh, start=1):
+                read += len(raw)
+                if read > MAX_STUB_BYTES:
+                    break
+                if is_json:
+                    if not seen_resource_key:
+                        k = raw.find(b'"resource"')
+                        if k < 0:
+                            continue
+                        seen_resource_key = True
+                        raw = raw[k + 10:]
+                    for m in json_re.finditer(raw):
+                        blocks.append(_stub_block(m, relpath, line_no))
+                else:
+                    m = hcl_re.match(raw)
+                    if m:
+                        blocks.append(_stub_block(m, relpath, line_no))
+    except (OSError, MemoryError):
+        return SourceFile(relpath, blocks, "none") if blocks else None
     return SourceFile(relpath, blocks, "none")
+
+
+def _stub_block(m, relpath: str, line: int) -> Block:
+    return Block("resource", [m.group(1).decode("ascii"), m.group(2).decode("ascii")], {}, [], relpath, line, line)
 
 
 def merge_overrides(blocks: list[Block], overrides: list[Block]) -> list[Block]:
@@ -389,11 +413,18 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
                 line = getattr(e, "lineno", None)
                 errors.append(ScanError(relpath, line, f"cannot read plan JSON: {e}"))
                 continue
+            except RecursionError:
+                errors.append(ScanError(relpath, None, "cannot read plan JSON: nested too deeply to analyze"))
+                continue
             kind = planmod.classify(doc)
             if kind != "plan":
                 errors.append(ScanError(relpath, None, planmod.not_a_plan_message(doc)))
                 continue
-            res, errs = planmod.read_plan(doc, relpath)
+            try:
+                res, errs = planmod.read_plan(doc, relpath)
+            except RecursionError:
+                errors.append(ScanError(relpath, None, "plan values nested too deeply to analyze"))
+                continue
             errors.extend(errs)
             plan_resources.extend(res)
             loader.files_read += 1

@@ -40,21 +40,34 @@ INLINE_KEYS = ("reason", "expires", "approved_by", "ticket")
 
 # ---- matching --------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1024)
-def _glob_regex(pattern: str) -> re.Pattern:
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return re.compile("".join(out), re.DOTALL)
-
-
 def glob_match(pattern: str, value: str) -> bool:
     """`*` matches any run of characters (dots and slashes included), `?` one character; everything else,
-    `[` and `]` of instance keys included, is literal."""
+    `[` and `]` of instance keys included, is literal. Linear time (no regular-expression backtracking, so a
+    hostile glob such as `*a*a*a*a*a!` cannot stall a scan)."""
     if pattern == value:
         return True
     if "*" not in pattern and "?" not in pattern:
         return False
-    return _glob_regex(pattern).fullmatch(value) is not None
+    p = v = 0
+    star = -1
+    mark = 0
+    while v < len(value):
+        if p < len(pattern) and (pattern[p] == "?" or pattern[p] == value[v]):
+            p += 1
+            v += 1
+        elif p < len(pattern) and pattern[p] == "*":
+            star = p
+            mark = v
+            p += 1
+        elif star >= 0:
+            p = star + 1
+            mark += 1
+            v = mark
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
 
 
 def resource_match(pattern: str, address: str) -> bool:
@@ -482,6 +495,8 @@ def load_baseline(path: str, root: str) -> tuple[set[str], str, list[ScanError]]
         return set(), root, [ScanError(shown, None, "baseline is not UTF-8 text")]
     except json.JSONDecodeError as e:
         return set(), root, [ScanError(shown, e.lineno, f"invalid JSON: {e.msg}")]
+    except RecursionError:
+        return set(), root, [ScanError(shown, None, "malformed baseline: nested too deeply")]
 
     def bad(message: str):
         return set(), root, [ScanError(shown, None, f"malformed baseline: {message}")]

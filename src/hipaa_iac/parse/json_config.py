@@ -65,6 +65,13 @@ def _body(obj: dict, btype: str, labels: list[str], file: str, lf: _LineFinder, 
 
 def parse_tf_json(text: str, file: str) -> list[Block]:
     try:
+        return _parse_tf_json(text, file)
+    except RecursionError:
+        raise HCLSyntaxError(1, "JSON nested too deeply to analyze") from None
+
+
+def _parse_tf_json(text: str, file: str) -> list[Block]:
+    try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise HCLSyntaxError(e.lineno, f"invalid JSON: {e.msg}") from None
@@ -105,6 +112,8 @@ def parse_tfvars_json(text: str, file: str) -> dict[str, Attribute]:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise HCLSyntaxError(e.lineno, f"invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise HCLSyntaxError(1, "JSON nested too deeply to analyze") from None
     if not isinstance(doc, dict):
         raise HCLSyntaxError(1, "a .tfvars.json file must hold a JSON object")
     lf = _LineFinder(text)

@@ -42,13 +42,14 @@ class EligibleIndex:
             for t in svc.get("types", []) or []:
                 self.types[t] = svc
         self.nonexistent = [(n.get("prefix", ""), n.get("message", "")) for n in data.get("nonexistent_types", []) or []]
+        # configuration (your BAA) takes precedence over the published list
+        self.config_rules: list[tuple[str, dict]] = []
         extra = extra or {}
-        for t in extra.get("add", []) or []:
-            entry = {"service": f"{t} (added in configuration)", "status": "eligible", "confidence": "config"}
-            (self.types.__setitem__(t, entry) if not t.endswith("_") else self.prefixes.append((t, entry)))
-        for t in extra.get("remove", []) or []:
-            entry = {"service": f"{t} (removed in configuration)", "status": "not_eligible", "confidence": "config"}
-            (self.types.__setitem__(t, entry) if not t.endswith("_") else self.prefixes.append((t, entry)))
+        for key, status, label in (("add", "eligible", "added"), ("remove", "not_eligible", "removed")):
+            for t in extra.get(key, []) or []:
+                self.config_rules.append((t, {"service": f"{t} ({label} in configuration)", "status": status,
+                                              "confidence": "config"}))
+        self.config_rules.sort(key=lambda x: -len(x[0]))
         self.prefixes.sort(key=lambda x: -len(x[0]))
 
     def classify(self, rtype: str) -> tuple[str, str, str | None]:
@@ -56,8 +57,14 @@ class EligibleIndex:
         for p, msg in self.nonexistent:
             if p and rtype.startswith(p):
                 return "nonexistent", msg, p
-        svc = self.types.get(rtype)
+        svc = None
         matched = rtype
+        for pat, rule in self.config_rules:
+            if rtype == pat or (pat.endswith("_") and rtype.startswith(pat)):
+                svc, matched = rule, pat
+                break
+        if svc is None:
+            svc = self.types.get(rtype)
         if svc is None:
             for p, s in self.prefixes:
                 if rtype.startswith(p):
@@ -88,6 +95,8 @@ def eligible_candidates(graph, cloud: str) -> list[Resource]:
 
 
 def eligible_verdict(index: EligibleIndex, r: Resource) -> Verdict:
+    if r.tainted:
+        return Verdict(UNK, f"its file could not be read ({r.tainted})")
     status, msg, _ = index.classify(r.type)
     if status == "eligible":
         return Verdict(TRUE, msg)

@@ -94,7 +94,7 @@ def get_step(value: Any, key: Any, what: str) -> Any:
         k = to_str(key)
         if isinstance(k, str) and k in value:
             return value[k]
-        return Unknown(f"{what} has no key {key!r}")
+        return Unknown(f"{what} has no key with that name")
     if isinstance(value, list):
         try:
             i = int(key)

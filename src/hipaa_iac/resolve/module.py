@@ -368,7 +368,13 @@ class ModuleInstance:
             return [(i, {"count": {"index": i}}) for i in range(n)]
         if "for_each" in block.attributes:
             attr = block.attributes["for_each"]
-            coll = self.eval(attr.expr, self.scope())
+            collect: set = set()
+            coll = self.eval(attr.expr, self.scope(collect=collect))
+            if SENSITIVE_MARK in collect:
+                # Terraform refuses sensitive for_each values; never put them into addresses
+                reason = "for_each uses a sensitive value (Terraform rejects this)"
+                return [(Unknown(f"for_each of {addr}: {reason}"),
+                         {"each": {"key": Unknown(f"each.key: {reason}"), "value": Unknown(f"each.value: {reason}")}})]
             if isinstance(coll, Unknown):
                 return [(Unknown(f"for_each of {addr} is not known statically ({coll.reason})"),
                          {"each": {"key": Unknown(f"each.key of {addr} is not known statically ({coll.reason})"),
@@ -448,8 +454,9 @@ class ModuleInstance:
         for sub in block.blocks:
             if sub.type in META_BLOCKS and not prefix:
                 continue
+            hidden = False
             if sub.type == "dynamic" and sub.labels:
-                produced = self._dynamic(sub, bindings)
+                produced, hidden = self._dynamic(sub, bindings)
             else:
                 produced = [(sub.type, sub, bindings)]
             for btype, body, b in produced:
@@ -460,6 +467,8 @@ class ModuleInstance:
                 lines.setdefault(f"{prefix}{btype}.{i}", body.line)
                 lines.update(l2)
                 sens |= s2
+                if hidden:  # its content comes from a sensitive collection
+                    sens.add(f"{prefix}{btype}.{i}")
                 refs |= r2
         return attrs, lines, sens, refs
 
@@ -473,21 +482,23 @@ class ModuleInstance:
                 it_name = it_attr.expr.name
         content = next((b for b in block.blocks if b.type == "content"), None)
         if content is None:
-            return []
+            return [], False
         fe = block.attributes.get("for_each")
-        coll = self.eval(fe.expr, self.scope(bindings)) if fe else Unknown("dynamic block without for_each")
+        collect: set = set()
+        coll = self.eval(fe.expr, self.scope(bindings, collect)) if fe else Unknown("dynamic block without for_each")
+        hidden = SENSITIVE_MARK in collect
         if isinstance(coll, Unknown):
             u = Unknown(f"dynamic \"{label}\" for_each is not known statically ({coll.reason})", coll.refs)
             b = dict(bindings)
             b[it_name] = {"key": u, "value": u}
-            return [(label, content, b)]
+            return [(label, content, b)], hidden
         items = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll)) if isinstance(coll, list) else []
         out = []
         for k, v in items[:MAX_INSTANCES]:
             b = dict(bindings)
             b[it_name] = {"key": k, "value": v}
             out.append((label, content, b))
-        return out
+        return out, hidden
 
 
 _SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root", "/run",
