@@ -81,6 +81,10 @@ class EligibleIndex:
             return "eligible", f"{name} is on the HIPAA-eligible list (as of {self.retrieved}, confidence {conf})", matched
         if status == "control_plane":
             return "control_plane", f"{name} holds no data (control plane)", matched
+        if conf == "low":
+            return "doubtful", (f"{name} was not on the {self.cloud.upper()} HIPAA-eligible list (as of {self.retrieved}) "
+                                "but may have been added since: confirm it against the current list or your BAA "
+                                "(eligible_services in the configuration)"), matched
         return "not_eligible", (f"{name} is not on the {self.cloud.upper()} HIPAA-eligible list (as of "
                                 f"{self.retrieved}); keep ePHI out of it or confirm it is covered by your BAA"), matched
 
@@ -102,6 +106,8 @@ def eligible_verdict(index: EligibleIndex, r: Resource) -> Verdict:
         return Verdict(TRUE, msg)
     if status == "control_plane":
         return Verdict(NA, msg)
+    if status == "doubtful":  # low-confidence data never raises an alarm on its own
+        return Verdict(UNK, msg)
     return Verdict(FALSE, msg)
 
 
