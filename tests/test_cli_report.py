@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -13,8 +14,11 @@ REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "src/hipaa_iac/data/report.schema.json").read_text())
 
 
+CACHE = tempfile.mkdtemp(prefix="hipaa-iac-test-cache-")
+
+
 def run(*args, cwd=REPO, env=None):
-    e = dict(os.environ, HIPAA_IAC_CACHE_DIR=str(Path(cwd) / ".nocache"), NO_COLOR="1")
+    e = dict(os.environ, HIPAA_IAC_CACHE_DIR=CACHE, NO_COLOR="1")
     e.update(env or {})
     return subprocess.run([sys.executable, "-m", "hipaa_iac", *args], cwd=cwd, capture_output=True, text=True,
                           env=e, timeout=120)
