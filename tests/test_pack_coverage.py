@@ -103,3 +103,23 @@ def test_tls_policy_lists_match_the_sourced_table(path):
                 assert values & set(names) == good, (pid, sorted(values ^ good))
             checked += 1
     assert checked >= 1
+
+
+def test_compiled_pack_is_current():
+    """src/hipaa_iac/data/pack.json (the pack as validated, so a cold scan skips YAML and validation) matches
+    the policy files. Fix: `hipaa-iac docs generate` and commit the result."""
+    from hipaa_iac.policy.loader import COMPILED_PACK, compiled_pack_text
+    text, errors = compiled_pack_text(str(REPO / "policies"))
+    assert errors == []
+    assert Path(COMPILED_PACK).read_text(encoding="utf-8") == text
+
+
+def test_a_changed_pack_is_validated_again(tmp_path):
+    import shutil
+    from hipaa_iac.policy.loader import load_pack as lp
+    d = tmp_path / "policies"
+    shutil.copytree(REPO / "policies", d)
+    victim = next((d / "aws").glob("*.yaml"))
+    victim.write_text(victim.read_text().replace("severity: ", "severity: SEVERE_", 1))
+    pack = lp(str(d), cache_dir=str(tmp_path / "cache"))
+    assert len(pack.errors) == 1 and "metadata.severity" in pack.errors[0]

@@ -216,10 +216,31 @@ def baseline_create(paths: List[str] = typer.Argument(None, help="What to scan."
 
 
 @docs_app.command("generate")
-def docs_generate(check: bool = typer.Option(False, "--check", help="Exit 1 when docs/policies is stale."),) -> None:
-    """Write docs/policies/<ID>.md and the index from the policy files."""
+def docs_generate(check: bool = typer.Option(False, "--check", help="Exit 1 when docs/policies or the compiled "
+                                                                   "pack is stale."),) -> None:
+    """Write docs/policies/<ID>.md and the index, and the compiled pack (src/hipaa_iac/data/pack.json),
+    from the policy files."""
     from .docs_gen import main as docs_main
-    raise typer.Exit(docs_main(check))
+    from .policy.loader import COMPILED_PACK, compiled_pack_text
+    code = docs_main(check)
+    text, errors = compiled_pack_text()
+    if errors:
+        for e in errors:
+            typer.echo(f"hipaa-iac: policy error: {e}", err=True)
+        raise typer.Exit(2)
+    try:
+        with open(COMPILED_PACK, encoding="utf-8") as fh:
+            current = fh.read()
+    except OSError:
+        current = None
+    if current != text:
+        if check:
+            typer.echo(f"stale: {COMPILED_PACK} (run `hipaa-iac docs generate`)", err=True)
+            code = code or 1
+        else:
+            write_output(COMPILED_PACK, text)
+            typer.echo(f"wrote {COMPILED_PACK}")
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -13,6 +13,13 @@ def atomic_write(path: str, content: str | bytes) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=".hipaa-iac-", suffix=".tmp", dir=directory)
     try:
+        try:  # the mode a plain open() would give (mkstemp makes 0600), or the replaced file's own
+            mode = os.stat(path).st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
