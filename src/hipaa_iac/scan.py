@@ -96,8 +96,24 @@ def evaluate_policies(graph: Graph, policies: list, config=None) -> list[dict]:
     return results
 
 
+_SHARED: dict[int, tuple] = {}
+
+
+def _shared(p) -> dict:
+    """Per-policy fields every result of the policy shares (one object each, not one per result)."""
+    meta = p.meta
+    got = _SHARED.get(id(meta))
+    if got is None or got[0] is not meta:
+        sh = {"title": meta["name"], "severity": meta["severity"].lower(), "hipaa_category": meta["hipaa_category"],
+              "hipaa": list(meta["hipaa"]), "nist_800_171": list(meta["nist_800_171"]),
+              "remediation": meta["remediation"].strip()}
+        got = _SHARED[id(meta)] = (meta, sh)
+    return got[1]
+
+
 def make_result(p, r: Resource, v, graph: Graph) -> dict:
     meta = p.meta
+    sh = _shared(p)
     status = STATUS[v.state]
     attr = v.path
     line = r.line_of(attr) if attr else None
@@ -115,9 +131,9 @@ def make_result(p, r: Resource, v, graph: Graph) -> dict:
         attr_name = parts[-1] if parts else None
     return {
         "policy_id": p.id,
-        "title": meta["name"],
-        "severity": meta["severity"].lower(),
-        "hipaa_category": meta["hipaa_category"],
+        "title": sh["title"],
+        "severity": sh["severity"],
+        "hipaa_category": sh["hipaa_category"],
         "status": status,
         "resource": r.address,
         "resource_type": r.type,
@@ -125,10 +141,10 @@ def make_result(p, r: Resource, v, graph: Graph) -> dict:
         "line": line,
         "end_line": r.end_line,
         "attribute": attr_name,
-        "hipaa": list(meta["hipaa"]),
-        "nist_800_171": list(meta["nist_800_171"]),
+        "hipaa": sh["hipaa"],
+        "nist_800_171": sh["nist_800_171"],
         "message": message,
-        "remediation": meta["remediation"].strip(),
+        "remediation": sh["remediation"],
         "suppression": None,
     }
 

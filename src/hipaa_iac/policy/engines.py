@@ -51,9 +51,16 @@ class EligibleIndex:
                                               "confidence": "config"}))
         self.config_rules.sort(key=lambda x: -len(x[0]))
         self.prefixes.sort(key=lambda x: -len(x[0]))
+        self._by_type: dict[str, tuple] = {}
 
     def classify(self, rtype: str) -> tuple[str, str, str | None]:
-        """(status, message, matched) for a resource type."""
+        """(status, message, matched) for a resource type (computed once per type)."""
+        got = self._by_type.get(rtype)
+        if got is None:
+            got = self._by_type[rtype] = self._classify(rtype)
+        return got
+
+    def _classify(self, rtype: str) -> tuple[str, str, str | None]:
         for p, msg in self.nonexistent:
             if p and rtype.startswith(p):
                 return "nonexistent", msg, p

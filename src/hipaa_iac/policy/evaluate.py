@@ -22,20 +22,26 @@ class Verdict:
     state: str  # T, F, U, NA
     what: str = ""  # what was found: "member = 'allUsers'"
     path: str | None = None
-    expect: str | None = None  # the condition tested: "one of [...]"
+    expect: Any = None  # the condition tested: "one of [...]", or (operator, value) formatted when needed
     negated: bool = False  # under an odd number of `not`
+    lazy: tuple | None = None  # (resource, path, value): `what` is described only when a message is needed
 
     def negate(self) -> "Verdict":
         flip = {TRUE: FALSE, FALSE: TRUE}.get(self.state)
         if flip is None:
             return self
-        return Verdict(flip, self.what, self.path, self.expect, not self.negated)
+        return Verdict(flip, self.what, self.path, self.expect, not self.negated, self.lazy)
 
     @property
     def reason(self) -> str:
-        if not self.expect:
-            return self.what
-        return f"{self.what} (expected {'not ' if self.negated else ''}{self.expect})"
+        what = _describe(*self.lazy) if self.lazy is not None else self.what
+        expect = self.expect
+        if isinstance(expect, tuple):
+            op, value = expect
+            expect = _EXPECT.get(op, op).format(v=value)
+        if not expect:
+            return what
+        return f"{what} (expected {'not ' if self.negated else ''}{expect})"
 
 
 _MISSING = object()
@@ -440,7 +446,7 @@ class DefinitionEvaluator:
             ok = apply_operator(op, attr, value)
         except re.error as e:
             return Verdict(UNK, f"invalid regular expression in policy: {e}", shown)
-        return Verdict(TRUE if ok else FALSE, _describe(r, shown, v), shown, _EXPECT.get(op, op).format(v=value))
+        return Verdict(TRUE if ok else FALSE, "", shown, (op, value), False, (r, shown, v))
 
     def _connection(self, node: dict, r: Resource, siblings: list) -> Verdict:
         a = node.get("resource_types") or []
