@@ -47,9 +47,14 @@ class Verdict:
 _MISSING = object()
 
 
+_PARTS: dict[str, list[str]] = {}
+
+
 def resolve_path(attrs: Any, path: str) -> list[tuple[str, Any]]:
     """All (concrete path, value) matches of a dotted path with `*` wildcards; value _MISSING when absent."""
-    parts = path.split(".")
+    parts = _PARTS.get(path)
+    if parts is None:
+        parts = _PARTS[path] = path.split(".")
     out: list[tuple[str, Any]] = []
 
     def walk(value: Any, i: int, concrete: list[str]) -> None:
@@ -278,6 +283,7 @@ class DefinitionEvaluator:
         self.meta = meta
         self.definition = definition
         self.compliant_refs: dict[str, set[str]] = {k: set(v) for k, v in (meta.get("compliant_references") or {}).items()}
+        self._siblings: dict[int, list] = {}
         self.types = self._types(definition)
         self.filter_types = self._filter(definition)
 
@@ -354,8 +360,11 @@ class DefinitionEvaluator:
         return self._attribute(node, r)
 
     def _and(self, children: list, r: Resource) -> Verdict:
-        attrs = [c for c in children if isinstance(c, dict) and c.get("cond_type", "attribute") == "attribute"
-                 and not any(k in c for k in ("and", "or", "not"))]
+        attrs = self._siblings.get(id(children))
+        if attrs is None:
+            attrs = self._siblings[id(children)] = [
+                c for c in children if isinstance(c, dict) and c.get("cond_type", "attribute") == "attribute"
+                and not any(k in c for k in ("and", "or", "not"))]
         results = [self._eval(c, r, attrs) for c in children]
         unknown = None
         any_applicable = False
