@@ -123,3 +123,10 @@ def test_a_changed_pack_is_validated_again(tmp_path):
     victim.write_text(victim.read_text().replace("severity: ", "severity: SEVERE_", 1))
     pack = lp(str(d), cache_dir=str(tmp_path / "cache"))
     assert len(pack.errors) == 1 and "metadata.severity" in pack.errors[0]
+
+
+@pytest.mark.parametrize("cloud", ["aws", "azure", "gcp"])
+def test_compiled_eligible_table_is_current(cloud):
+    """The JSON twin of each eligible-service table (read by a scan instead of parsing YAML) matches it."""
+    from hipaa_iac.policy.engines import compiled_eligible_text, eligible_paths
+    assert Path(eligible_paths(cloud)[1]).read_text(encoding="utf-8") == compiled_eligible_text(cloud)

@@ -228,18 +228,23 @@ def docs_generate(check: bool = typer.Option(False, "--check", help="Exit 1 when
         for e in errors:
             typer.echo(f"hipaa-iac: policy error: {e}", err=True)
         raise typer.Exit(2)
-    try:
-        with open(COMPILED_PACK, encoding="utf-8") as fh:
-            current = fh.read()
-    except OSError:
-        current = None
-    if current != text:
-        if check:
-            typer.echo(f"stale: {COMPILED_PACK} (run `hipaa-iac docs generate`)", err=True)
-            code = code or 1
-        else:
-            write_output(COMPILED_PACK, text)
-            typer.echo(f"wrote {COMPILED_PACK}")
+    from .policy.engines import compiled_eligible_text, eligible_paths
+    outputs = [(COMPILED_PACK, text)] + [(eligible_paths(c)[1], compiled_eligible_text(c)) for c in ("aws", "azure", "gcp")]
+    for path, want in outputs:
+        if want is None:
+            continue
+        try:
+            with open(path, encoding="utf-8") as fh:
+                current = fh.read()
+        except OSError:
+            current = None
+        if current != want:
+            if check:
+                typer.echo(f"stale: {path} (run `hipaa-iac docs generate`)", err=True)
+                code = code or 1
+            else:
+                write_output(path, want)
+                typer.echo(f"wrote {path}")
     raise typer.Exit(code)
 
 

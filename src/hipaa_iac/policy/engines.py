@@ -18,15 +18,48 @@ PROVIDER_PREFIXES = {"aws": ("aws_", "awscc_"), "azure": ("azurerm_", "azapi_"),
 DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data")
 
 
+def eligible_paths(cloud: str) -> tuple[str, str]:
+    """The sourced YAML table and its compiled JSON twin (written by `hipaa-iac docs generate`)."""
+    base = os.path.join(DATA_DIR, "eligible", cloud)
+    return base + ".yaml", base + ".json"
+
+
+def compiled_eligible_text(cloud: str) -> str | None:
+    import hashlib
+    import json
+
+    from ..yamlio import safe_load
+    src, _ = eligible_paths(cloud)
+    try:
+        with open(src, "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    data = safe_load(raw.decode("utf-8")) or {}
+    return json.dumps({"source_sha256": hashlib.sha256(raw).hexdigest(), "data": data}, sort_keys=True,
+                      default=str, separators=(",", ":")) + "\n"
+
+
 @functools.lru_cache(maxsize=None)
 def load_eligible(cloud: str) -> dict:
-    from ..yamlio import safe_load
-    path = os.path.join(DATA_DIR, "eligible", f"{cloud}.yaml")
+    """The eligible-service table: its compiled JSON twin when it matches the YAML, else the YAML itself."""
+    import hashlib
+    import json
+    src, compiled = eligible_paths(cloud)
     try:
-        with open(path, encoding="utf-8") as fh:
-            return safe_load(fh) or {}
+        with open(src, "rb") as fh:
+            raw = fh.read()
     except OSError:
         return {}
+    try:
+        with open(compiled, encoding="utf-8") as fh:
+            twin = json.load(fh)
+        if twin.get("source_sha256") == hashlib.sha256(raw).hexdigest():
+            return twin["data"] or {}
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass
+    from ..yamlio import safe_load
+    return safe_load(raw.decode("utf-8")) or {}
 
 
 class EligibleIndex:
