@@ -17,7 +17,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                        "Rule's technical safeguards.")
 policies_app = typer.Typer(no_args_is_help=True, help="List and explain the policies in the pack.")
 baseline_app = typer.Typer(no_args_is_help=True, help="Record current findings so a scan fails only on new ones.")
-docs_app = typer.Typer(no_args_is_help=True, help="Generate the policy documentation pages.")
+docs_app = typer.Typer(no_args_is_help=True, help="Generate the policy documentation pages and the compiled pack.")
 app.add_typer(policies_app, name="policies")
 app.add_typer(baseline_app, name="baseline")
 app.add_typer(docs_app, name="docs")
