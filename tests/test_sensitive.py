@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 FORMATS = ("text", "json", "sarif", "markdown", "junit", "html", "csv")
 CANARY = "CANARY-7f3a9c"

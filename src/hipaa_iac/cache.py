@@ -56,22 +56,8 @@ def store(cache_dir: str, path: str, relpath: str, sf) -> None:
 
 
 def cached_parse(cache_dir: str, path: str, relpath: str, parse):
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        return parse(path, relpath)
-    key = _key(data, relpath)
-    entry = os.path.join(cache_dir, key[:2], key + ".pickle")
-    try:
-        with open(entry, "rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # missing, truncated or corrupted entry: parse again
-        pass
-    sf = parse(path, relpath)
-    try:
-        from .fsutil import atomic_write
-        atomic_write(entry, pickle.dumps(sf, protocol=pickle.HIGHEST_PROTOCOL))
-    except Exception:  # a read-only or full disk never fails the scan
-        pass
+    sf = lookup(cache_dir, path, relpath)
+    if sf is None:
+        sf = parse(path, relpath)
+        store(cache_dir, path, relpath, sf)
     return sf

@@ -7,10 +7,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-CONFIG_SUFFIXES = (".tf", ".tf.json", ".tofu", ".tofu.json")
 SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", ".terragrunt-cache", "__pycache__"}
-PLAN_MARKERS = (b'"planned_values"', b'"resource_changes"', b'"format_version"')
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass

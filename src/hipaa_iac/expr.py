@@ -149,34 +149,3 @@ def traversal_text(node: Node) -> str | None:
         else:
             out += "[?]"
     return out
-
-
-def walk(node: Any):
-    """Yield every Node inside node (pre-order)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Node):
-            yield n
-            for s in n.__slots__:
-                stack.append(getattr(n, s))
-        elif isinstance(n, (list, tuple)):
-            stack.extend(n)
-
-
-def references(node: Any) -> list[Traversal | Var]:
-    """Root traversals in an expression (the things it refers to), in source order-ish."""
-    out: list = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, Traversal) and isinstance(n.base, Var):
-            out.append(n)
-            stack.extend(s[1] for s in n.steps if s[0] == "index")
-        elif isinstance(n, Var):
-            out.append(n)
-        elif isinstance(n, Node):
-            stack.extend(getattr(n, s) for s in n.__slots__)
-        elif isinstance(n, (list, tuple)):
-            stack.extend(n)
-    return out

@@ -395,11 +395,7 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
         if src is not None and d in children and os.path.realpath(d) not in visited:
             run_root(d, src)
     plan_resources = []
-    plan_files = list(disc.plans)
-    if disc.explicit_json:
-        from .parse import plan as planmod
-        for p in disc.explicit_json:
-            plan_files.append(p)
+    plan_files = disc.plans + disc.explicit_json
     if plan_files:
         from .parse import plan as planmod
         for p in plan_files:

@@ -40,10 +40,6 @@ class Unknown:
         raise TypeError("truth value of Unknown is undefined: " + self.reason)
 
 
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown)
-
-
 def contains_unknown(value: Any) -> Unknown | None:
     """First Unknown inside a value (depth-first), or None."""
     if isinstance(value, Unknown):

@@ -5,7 +5,6 @@ The CLI calls `run_scan`; reporters only render what it returns.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
@@ -14,15 +13,6 @@ from .model import Resource, ScanError
 
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 STATUS = {"T": "passed", "F": "failed", "U": "unknown"}
-
-
-@dataclass
-class ScanOutcome:
-    report: dict
-    policies: dict  # id -> metadata (for reporters)
-    graph: Graph
-    exit_code: int = 0
-    errors: list = field(default_factory=list)
 
 
 def apply_parameters(definition: Any, meta: dict, config) -> Any:
@@ -91,7 +81,7 @@ def evaluate_policies(graph: Graph, policies: list, config=None) -> list[dict]:
                 continue
             if in_scope is not None and r.address not in in_scope:
                 continue
-            results.append(make_result(p, r, v, graph))
+            results.append(make_result(p, r, v))
     results.sort(key=lambda x: (x["file"] or "", x["line"] or 0, x["policy_id"], x["resource"]))
     return results
 
@@ -111,7 +101,7 @@ def _shared(p) -> dict:
     return got[1]
 
 
-def make_result(p, r: Resource, v, graph: Graph) -> dict:
+def make_result(p, r: Resource, v) -> dict:
     meta = p.meta
     sh = _shared(p)
     status = STATUS[v.state]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
 
 from ..model import Resource, Unknown
 from .evaluate import FALSE, NA, TRUE, UNK, Verdict
@@ -171,12 +170,6 @@ def literal_secret_verdict(attributes: list[str], r: Resource) -> Verdict:
     if not found_any:
         return Verdict(TRUE, "no credential attribute is set in the configuration")
     return Verdict(TRUE, "credentials are supplied at run time or generated")
-
-
-def engine_types(meta: dict, definition: Any) -> set[str] | None:
-    args = meta.get("engine_args") or {}
-    types = args.get("resource_types")
-    return set(types) if types else None
 
 
 def run_engine(meta: dict, graph, candidates_from_definition: list[Resource], config) -> list[tuple[Resource, Verdict]]:

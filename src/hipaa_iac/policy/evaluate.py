@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph import Graph
-from ..model import Resource, Unknown
+from ..model import Resource, Unknown, contains_unknown
 
 TRUE, FALSE, UNK, NA = "T", "F", "U", "NA"
 MAX_REGEX_INPUT = 100_000
@@ -112,22 +112,6 @@ def _num(v: Any) -> float | None:
         return float(v)
     except (TypeError, ValueError):
         return None
-
-
-def _first_unknown(v: Any) -> Unknown | None:
-    if isinstance(v, Unknown):
-        return v
-    if isinstance(v, dict):
-        for x in v.values():
-            u = _first_unknown(x)
-            if u is not None:
-                return u
-    if isinstance(v, list):
-        for x in v:
-            u = _first_unknown(x)
-            if u is not None:
-                return u
-    return None
 
 
 _REGEX_CACHE: dict[str, re.Pattern] = {}
@@ -437,8 +421,8 @@ class DefinitionEvaluator:
             ok = present if op == "exists" else not present
             return Verdict(TRUE if ok else FALSE, f"{shown} is {'set' if present else 'not set'}", shown,
                            "set" if op == "exists" else "not set")
-        if isinstance(v, Unknown) or _first_unknown(v) is not None:
-            u = v if isinstance(v, Unknown) else _first_unknown(v)
+        if isinstance(v, Unknown) or contains_unknown(v) is not None:
+            u = v if isinstance(v, Unknown) else contains_unknown(v)
             if allowed_refs and u.ref_type in allowed_refs and isinstance(v, Unknown):
                 return Verdict(TRUE, f"{shown} references {u.ref_address} ({u.ref_type})", shown)
             if isinstance(v, Unknown) and v.prefix:

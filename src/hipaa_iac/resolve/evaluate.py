@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, Template, Traversal,
                     TupleExpr, UnaryOp, Var, traversal_text)
-from ..model import Unknown
+from ..model import Unknown, contains_unknown
 
 MAX_COLLECTION = 100_000
 EXTRA_READS: set[str] = set()  # files read by file() during a load (part of the scan cache key)
@@ -52,22 +52,6 @@ def _merge_refs(*values) -> tuple:
         if isinstance(v, Unknown):
             refs.extend(v.refs)
     return tuple(dict.fromkeys(refs))
-
-
-def deep_unknown(v: Any) -> Unknown | None:
-    if isinstance(v, Unknown):
-        return v
-    if isinstance(v, dict):
-        for x in v.values():
-            u = deep_unknown(x)
-            if u is not None:
-                return u
-    elif isinstance(v, list):
-        for x in v:
-            u = deep_unknown(x)
-            if u is not None:
-                return u
-    return None
 
 
 def to_str(v: Any) -> Any:
@@ -234,7 +218,7 @@ class Evaluator:
     def _try(self, n: Call, scope: Scope, name: str) -> Any:
         for a in n.args:
             v = self.eval(a, scope)
-            u = deep_unknown(v)
+            u = contains_unknown(v)
             if u is None:
                 return True if name == "can" else v
             # an Unknown caused by a missing key means this alternative fails; anything else is unknown
@@ -428,10 +412,10 @@ def _strict(fn: Callable) -> Callable:
     """Wrap: any Unknown among the arguments (deeply) makes the result Unknown."""
     def wrapped(*args):
         for a in args:
-            u = deep_unknown(a)
+            u = contains_unknown(a)
             if u is not None:
                 raise _UnknownArg(Unknown(f"{fn.__name__.strip('_')}() depends on a value not known statically "
-                                          f"({u.reason})", _merge_refs(*[deep_unknown(x) for x in args])))
+                                          f"({u.reason})", _merge_refs(*[contains_unknown(x) for x in args])))
         return fn(*args)
     wrapped.__name__ = fn.__name__
     return wrapped

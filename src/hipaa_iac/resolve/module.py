@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Attribute, Block, Resource, ScanError, Unknown
-from .evaluate import Evaluator, Idx, Partial, Scope, deep_unknown, to_str
+from ..model import Attribute, Block, Resource, ScanError, Unknown, contains_unknown
+from .evaluate import Evaluator, Idx, Partial, Scope, to_str
 
 MAX_INSTANCES = 10_000
 MAX_MODULE_DEPTH = 25
@@ -215,7 +215,7 @@ class ModuleInstance:
                 value = self.eval(attr.expr, self.scope(bindings, scope.collect))
             finally:
                 self._in_progress.discard(key)
-            if deep_unknown(value) is None:
+            if contains_unknown(value) is None:
                 return Partial(value, consumed + 1)
         what = f"{addr}.{attr_name}"
         if mode == "data":
