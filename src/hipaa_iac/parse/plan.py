@@ -320,7 +320,8 @@ def _configured_top(expressions: Any) -> set[str] | None:
     return {str(k) for k in expressions}
 
 
-def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[str, _ConfigResource]:
+def _read_configuration(doc: dict, file: str, errors: list[ScanError],
+                        module_inputs: dict[str, dict[str, list[str]]]) -> dict[str, _ConfigResource]:
     """Configuration resources by key-less address (`module.a.aws_s3_bucket.b`)."""
     out: dict[str, _ConfigResource] = {}
     config = doc.get("configuration")
@@ -365,12 +366,8 @@ def _read_configuration(doc: dict, file: str, errors: list[ScanError]) -> dict[s
                         found: list = []
                         _walk_expressions(e, (), found)
                         inputs[str(var)] = [r for _, refs in found for r in refs]
-                MODULE_INPUTS[f"{prefix}module.{name}"] = inputs
+                module_inputs[f"{prefix}module.{name}"] = inputs
     return out
-
-
-# inputs of each module call of the plan being read: key-less module path -> {variable: references}
-MODULE_INPUTS: dict[str, dict[str, list[str]]] = {}
 
 
 def _keyless_module(prefix: str) -> str:
@@ -384,19 +381,19 @@ def _parent_prefix(prefix: str) -> str:
     return ".".join(parts[:-2]) + "." if len(parts) > 2 else ""
 
 
-def _follow_vars(raw: list[str], prefix: str, depth: int = 0) -> list[tuple[str, list[str]]]:
+def _follow_vars(raw: list[str], prefix: str, module_inputs: dict, depth: int = 0) -> list[tuple[str, list[str]]]:
     """Group references by the module they belong to, following `var.x` into the calling module's
     input expressions (so a module resource using `var.kms_key` links to the key its caller passed)."""
     own = [r for r in raw if not r.startswith("var.")]
     groups = [(prefix, own)] if own else []
     if depth > 20 or not prefix:
         return groups
-    inputs = MODULE_INPUTS.get(_keyless_module(prefix), {})
+    inputs = module_inputs.get(_keyless_module(prefix), {})
     for r in raw:
         if r.startswith("var."):
             name = r.split(".")[1].split("[")[0]
             if name in inputs:
-                groups += _follow_vars(inputs[name], _parent_prefix(prefix), depth + 1)
+                groups += _follow_vars(inputs[name], _parent_prefix(prefix), module_inputs, depth + 1)
     return groups
 
 
@@ -551,8 +548,8 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
     err = _version_error(doc, file)
     if err is not None:
         errors.append(err)
-    MODULE_INPUTS.clear()
-    config = _read_configuration(doc, file, errors)
+    module_inputs: dict[str, dict[str, list[str]]] = {}  # key-less module path -> {variable: references}
+    config = _read_configuration(doc, file, errors, module_inputs)
 
     # resource_changes: the change of each current (not deposed) instance
     changes: dict[str, tuple] = {}  # address -> (identity, action, change object)
@@ -635,7 +632,7 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
             res.refs = {prefix + t for t in cres.node_refs}
             if prefix:
                 raw_all = [r for _, refs in cres.exprs for r in refs if r.startswith("var.")]
-                for p, group in _follow_vars(raw_all, prefix):
+                for p, group in _follow_vars(raw_all, prefix, module_inputs):
                     if p != prefix:
                         res.refs.update(p + t for t in _targets(group))
         if ch is not None:
@@ -650,7 +647,7 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
                     # absent from the .tf file (judged as not set, as HCL and checkov judge it)
                     attrs.pop(path[0], None)
                     continue
-                unknown = _unknown(cres, path, prefix)
+                unknown = _unknown(cres, path, prefix, module_inputs)
                 if not _set_unknown(attrs, path, unknown):
                     errors.append(ScanError(file, None, f"{address}: after_unknown path "
                                                         f"{_dotted(path)} does not match the values"))
@@ -665,7 +662,7 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
     return resources, errors
 
 
-def _unknown(cres: _ConfigResource | None, path: tuple, prefix: str) -> Unknown:
+def _unknown(cres: _ConfigResource | None, path: tuple, prefix: str, module_inputs: dict) -> Unknown:
     """`Unknown("known after apply")` with the references of the expression that produces it."""
     if cres is None:
         return Unknown(UNKNOWN_REASON)
@@ -673,7 +670,7 @@ def _unknown(cres: _ConfigResource | None, path: tuple, prefix: str) -> Unknown:
     if prefix and any(r.startswith("var.") for r in raw):
         refs: list[str] = []
         typed: list[tuple[str, str]] = []
-        for p, group in _follow_vars(raw, prefix):
+        for p, group in _follow_vars(raw, prefix, module_inputs):
             targets, ref_type, target = _unknown_refs(group)
             refs += [p + t for t in targets]
             if ref_type is not None and target is not None:
