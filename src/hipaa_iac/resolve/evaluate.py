@@ -204,8 +204,7 @@ class Evaluator:
                 return Unknown(f"{name}(...) expands a value that is not known statically", last.refs)
             args.extend(last if isinstance(last, list) else [last])
         if fn is None:
-            u = _unknown_in(*args)
-            return Unknown(f"function {name}() is not evaluated statically", _merge_refs(*args) if u else ())
+            return Unknown(f"function {name}() is not evaluated statically", _merge_refs(*args))
         if name == "file":
             return _file(scope, *args)
         try:
