@@ -12,6 +12,7 @@ import sys
 from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, Template, Traversal,
                     TupleExpr, UnaryOp, Var)
 from ..model import Attribute, Block
+from ..safejson import number
 
 _PARSER = None
 
@@ -38,6 +39,13 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{', re.S)
 
 
+def _code_point(cp: int) -> str:
+    """A \\u/\\U escape's character; a surrogate or an out-of-range value is U+FFFD, as Go decodes it."""
+    if 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF:
+        return "\ufffd"
+    return chr(cp)
+
+
 def unescape(raw: str) -> str:
     def rep(m: re.Match) -> str:
         s = m.group(0)
@@ -47,7 +55,7 @@ def unescape(raw: str) -> str:
             return "%{"
         e = m.group(1)
         if e[0] in "uU" and len(e) > 1:
-            return chr(int(e[1:], 16))
+            return _code_point(int(e[1:], 16))
         return _ESCAPES.get(e, "\\" + e)
     return _ESC_RE.sub(rep, raw)
 
@@ -265,7 +273,7 @@ class _Converter:
         elif t == "index":
             inner = c.children[0]
             if inner.type == "legacy_index":
-                steps.append(("index", Lit(int(self.text(inner).lstrip(".")))))
+                steps.append(("index", Lit(number(self.text(inner).lstrip(".")))))
             else:
                 e = next((k for k in inner.children if k.type == "expression"), None)
                 steps.append(("index", self.expr(e) if e is not None else Invalid("empty index")))
@@ -279,11 +287,7 @@ class _Converter:
     def literal(self, n) -> Node:
         t = n.type
         if t == "numeric_lit":
-            s = self.text(n)
-            try:
-                return Lit(int(s))
-            except ValueError:
-                return Lit(float(s))
+            return Lit(number(self.text(n)))
         if t == "bool_lit":
             return Lit(self.text(n) == "true")
         if t == "null_lit":
@@ -461,7 +465,14 @@ def parse_tfvars(src: bytes, file: str) -> dict[str, Attribute]:
     body = next((c for c in root.children if c.type == "body"), None)
     if body is None:
         return {}
-    attrs, blocks = _Converter(src, file).body(body, [])
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        attrs, blocks = _Converter(src, file).body(body, [])
+    except RecursionError:
+        raise HCLSyntaxError(1, "expression nested too deeply to analyze") from None
+    finally:
+        sys.setrecursionlimit(limit)
     if blocks:
         raise HCLSyntaxError(blocks[0].line, "blocks are not allowed in a variables file")
     return attrs

@@ -19,7 +19,8 @@ from typing import Any
 from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, Template, Traversal,
                     TupleExpr, UnaryOp, Var)
 from ..model import Attribute, Block
-from .hcl import HCLSyntaxError
+from ..safejson import number
+from .hcl import HCLSyntaxError, _code_point
 
 # Binary operators, longest first (a newline or comment before an operator is merged into its token).
 _BINARY_OPS = ("==", "!=", "<=", ">=", "&&", "||", "<", ">", "+", "-", "*", "/", "%")
@@ -179,10 +180,7 @@ def _last_token(t):
 def _number(s: str) -> Node:
     neg = s.startswith("-")
     s = s.lstrip("-")
-    try:
-        v: int | float = int(s)
-    except ValueError:
-        v = float(s)
+    v = number(s)
     return UnaryOp("-", Lit(v)) if neg else Lit(v)
 
 
@@ -195,7 +193,7 @@ def _unescape(raw: str) -> str:
     def rep(m: re.Match) -> str:
         hexa = m.group(1) or m.group(2)
         if hexa:
-            return chr(int(hexa, 16))
+            return _code_point(int(hexa, 16))
         return _ESCAPES.get(m.group(3), m.group(0))
     return _ESC_RE.sub(rep, raw)
 
@@ -386,7 +384,7 @@ class _Converter:
         elif d == "braces_index":
             steps.append(("index", self.expr(_trees(t)[0])))
         elif d == "short_index":
-            steps.append(("index", Lit(int(str(_tokens(t)[-1])))))
+            steps.append(("index", Lit(number(str(_tokens(t)[-1])))))
         elif d in ("attr_splat", "full_splat"):
             steps.append(("splat",) if d == "full_splat" else ("legacy_splat",))
             for k in _trees(t):

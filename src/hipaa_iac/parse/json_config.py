@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+from .. import safejson
 from ..expr import Lit, Node, ObjectExpr, TupleExpr
 from ..model import Attribute, Block
 from .hcl import HCLSyntaxError, parse_expression
@@ -59,7 +60,7 @@ def _body(obj: dict, btype: str, labels: list[str], file: str, lf: _LineFinder, 
         if k == "content" and btype == "dynamic" and isinstance(v, dict):
             blocks.append(_body(v, "content", [], file, lf, kline))
             continue
-        attrs[k] = Attribute(k, _expr(v), kline, kline, json.dumps(v)[:200])
+        attrs[k] = Attribute(k, _expr(v), kline, kline, json.dumps(v, default=str)[:200])
     return Block(btype, labels, attrs, blocks, file, line, line)
 
 
@@ -72,9 +73,9 @@ def parse_tf_json(text: str, file: str) -> list[Block]:
 
 def _parse_tf_json(text: str, file: str) -> list[Block]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise HCLSyntaxError(e.lineno, f"invalid JSON: {e.msg}") from None
+        doc = safejson.loads(text)
+    except (json.JSONDecodeError, safejson.NotJSON) as e:
+        raise HCLSyntaxError(e.lineno or 1, f"invalid JSON: {e.msg}") from None
     if not isinstance(doc, dict):
         raise HCLSyntaxError(1, "a .tf.json file must hold a JSON object")
     lf = _LineFinder(text)
@@ -109,9 +110,9 @@ def _collect(obj, btype, labels, depth, file, lf, out, line) -> None:
 
 def parse_tfvars_json(text: str, file: str) -> dict[str, Attribute]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise HCLSyntaxError(e.lineno, f"invalid JSON: {e.msg}") from None
+        doc = safejson.loads(text)
+    except (json.JSONDecodeError, safejson.NotJSON) as e:
+        raise HCLSyntaxError(e.lineno or 1, f"invalid JSON: {e.msg}") from None
     except RecursionError:
         raise HCLSyntaxError(1, "JSON nested too deeply to analyze") from None
     if not isinstance(doc, dict):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
+from .. import safejson
 from ..model import Resource, ScanError, Unknown
 
 __all__ = ["decode_json_bytes", "load_json", "classify", "not_a_plan_message", "read_plan",
@@ -58,7 +59,9 @@ def load_json(data: bytes, file: str) -> tuple[Any, ScanError | None]:
     except UnicodeDecodeError as e:
         return None, ScanError(file, None, f"not UTF-8 or UTF-16 text ({e.reason} at byte {e.start})")
     try:
-        return json.loads(text), None
+        return safejson.loads(text), None
+    except safejson.NotJSON as e:
+        return None, ScanError(file, e.lineno, f"invalid JSON: {e.msg}")
     except json.JSONDecodeError as e:
         return None, ScanError(file, e.lineno, f"invalid JSON: {e.msg} (line {e.lineno} column {e.colno})")
     except RecursionError:
