@@ -200,6 +200,26 @@ def policies_show(policy_id: str = typer.Argument(..., help="Policy id, e.g. HIP
     typer.echo("\n".join(out))
 
 
+@policies_app.command("coverage")
+def policies_coverage(format: str = typer.Option("markdown", "-f", "--format", help="markdown | json"),
+                      framework: Optional[str] = typer.Option(None, "--framework",
+                                                              help="One framework, e.g. prowler_hipaa_aws.")) -> None:
+    """Per framework (Prowler HIPAA for AWS, Azure, GCP; the AWS Config HIPAA pack), each Terraform-checkable
+    item and the policy that covers it or why none does, with the coverage share."""
+    from . import coverage
+    if format not in ("markdown", "json"):
+        _fail_usage(f"unknown format {format!r}; one of markdown, json")
+    frameworks = coverage.load()
+    if framework:
+        frameworks = [f for f in frameworks if f.name == framework]
+        if not frameworks:
+            _fail_usage(f"no framework {framework!r}; one of "
+                        f"{', '.join(f.name for f in coverage.load())}")
+    render = coverage.render_json if format == "json" else coverage.render_markdown
+    sys.stdout.write(render(frameworks))
+    raise typer.Exit(2 if any(f.problems for f in frameworks) else 0)
+
+
 @baseline_app.command("create")
 def baseline_create(paths: List[str] = typer.Argument(None, help="What to scan."),
                     output: str = typer.Option(".hipaa-iac-baseline.json", "-o", "--output", help="Baseline file."),

@@ -120,11 +120,29 @@ def render_policy(policy: dict[str, Any], fixtures_dir: Path) -> str:
         out += [f"- `{d.get('folder', '?')}/{d.get('resource', '?')}`: checkov {d.get('checkov', '?')}, "
                 f"hipaa-iac {d.get('hipaa_iac', '?')}. {_line(d.get('reason'))}" for d in divergences]
         out.append("")
+    out += _crosswalk(meta.get("crosswalk"))
     out += ["## Source", "", f"- Policy: `{policy['path']}`",
             f"- Fixtures: `fixtures/policies/{pid}/`"]
     if meta.get("source"):
         out.append(f"- Provider facts: {_line(meta['source'])}")
     return "\n".join(out) + "\n"
+
+
+CROSSWALK_LABELS = (("checkov", "checkov"), ("aws_config", "AWS Config rule"), ("prowler", "Prowler check"),
+                    ("kics", "KICS query"), ("trivy", "trivy check"))
+
+
+def _crosswalk(crosswalk: dict[str, list[str]] | None) -> list[str]:
+    """The "Corresponds to" section: items of other tools and frameworks this policy covers."""
+    if not crosswalk:
+        return []
+    out = ["## Corresponds to", "",
+           "Items of other tools and frameworks that check the same setting (the frameworks' sources and "
+           "commits: `src/hipaa_iac/data/frameworks/`; `hipaa-iac policies coverage` lists them all):", ""]
+    for key, label in CROSSWALK_LABELS:
+        if crosswalk.get(key):
+            out.append(f"- {label}: {', '.join(f'`{item}`' for item in crosswalk[key])}")
+    return out + [""]
 
 
 def render_index(policies: list[dict[str, Any]]) -> str:

@@ -21,6 +21,8 @@ ATTRIBUTE_OPERATORS = {
 }
 CONNECTION_OPERATORS = {"exists", "not_exists"}
 ENGINES = {"eligible_service", "literal_secret"}
+# Frameworks a policy's `crosswalk` may name items of (facts and their sources: data/frameworks/).
+CROSSWALK_KEYS = ("checkov", "aws_config", "prowler", "kics", "trivy")
 ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 BUILTIN_RE = re.compile(r"^(CKV2?|BC)_")
 
@@ -44,6 +46,27 @@ class Metadata(BaseModel):
     parameters: dict[str, Any] | None = None
     engine: str | None = None
     engine_args: dict[str, Any] | None = None
+    citation_override_reason: str | None = None  # why hipaa/nist_800_171 differ from data/controls.yaml's table
+    crosswalk: dict[str, list[str]] | None = None
+
+    @field_validator("crosswalk", mode="before")
+    @classmethod
+    def _crosswalk(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not isinstance(v, dict):
+            raise ValueError(f"a mapping of {', '.join(CROSSWALK_KEYS)} to lists of item ids")
+        for key, items in v.items():
+            if key not in CROSSWALK_KEYS:
+                raise ValueError(f"{key!r} is not a crosswalk framework; one of {', '.join(CROSSWALK_KEYS)}")
+            if not isinstance(items, list) or not items:
+                raise ValueError(f"{key}: expected a non-empty list of item ids")
+            for item in items:
+                if not isinstance(item, str) or not item.strip():
+                    raise ValueError(f"{key}: {item!r} is not an item id (a non-empty string)")
+            if len(set(items)) != len(items):
+                raise ValueError(f"{key}: an item id is listed twice")
+        return v
 
     @field_validator("id")
     @classmethod
