@@ -3,6 +3,7 @@ upwards to the repository root, validated with clear errors."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -39,7 +40,12 @@ class Config:
     policy_dir: str | None = None
     cache: bool = True
     checkov_skip: bool = True  # honour `#checkov:skip=ID:reason` comments as inline waivers
+    baseline: str | None = None
+    strict: bool = False  # governance warnings (blanket exceptions, empty selections, empty PHI scope) are errors
     source: str | None = None  # which file it came from
+    trusted: bool = True  # False when the file lies inside the scanned repository (its paths are contained)
+    notes: list = field(default_factory=list)  # (file, line, message) warnings found while loading
+    lines: dict = field(default_factory=dict)  # top-level key -> line in the file (for messages)
 
 
 def _validate(raw: dict) -> Config:
@@ -67,9 +73,46 @@ def _validate(raw: dict) -> Config:
         policy_dir: str | None = None
         cache: bool = True
         checkov_skip: bool = True
+        baseline: str | None = None
+        strict: bool = False
 
     m = _Schema.model_validate(raw)
-    return Config(**{f.name: getattr(m, f.name) for f in fields(Config) if f.name != "source"})
+    return Config(**{f.name: getattr(m, f.name) for f in fields(Config) if f.name in _Schema.model_fields})
+
+
+def duplicate_key(node) -> tuple[int, str] | None:
+    """(line, key) of the first key repeated in one YAML mapping (YAML loaders keep the last one silently)."""
+    import yaml
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, yaml.MappingNode):
+            seen = set()
+            for k, v in n.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in seen:
+                        return k.start_mark.line + 1, k.value
+                    seen.add(k.value)
+                stack.append(v)
+        elif isinstance(n, yaml.SequenceNode):
+            stack.extend(n.value)
+    return None
+
+
+def _key_lines(text: str) -> dict:
+    """Top-level setting -> line, for YAML (`key:`) and the `[tool.hipaa-iac]` table (`key =`)."""
+    out: dict = {}
+    lines = text.splitlines()
+    first = 0
+    for i, line in enumerate(lines):  # pyproject.toml: only the [tool.hipaa-iac] tables
+        if re.match(r'^\s*\[\s*tool\s*\.\s*["\']?hipaa-iac', line):
+            first = i
+            break
+    for i, line in enumerate(lines[first:], first + 1):
+        m = re.match(r'^\s*["\']?([A-Za-z_][A-Za-z0-9_-]*)["\']?\s*[:=]', line)
+        if m:
+            out.setdefault(m.group(1).replace("-", "_"), i)
+    return out
 
 
 def _safe_yaml(path: str) -> Any:
@@ -87,6 +130,10 @@ def _safe_yaml(path: str) -> Any:
             if isinstance(event, yaml.AliasEvent):
                 raise ConfigError(path, event.start_mark.line + 1,
                                   "YAML aliases are not allowed in configuration (they can expand without bound)")
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        dup = duplicate_key(node) if node is not None else None
+        if dup:
+            raise ConfigError(path, dup[0], f"duplicate key {dup[1]!r} (YAML would keep only the last one)")
         from .yamlio import safe_load
         return safe_load(text)
     except yaml.YAMLError as e:
@@ -138,26 +185,95 @@ def find_config(start: str) -> str | None:
         d = parent
 
 
+PATH_KEYS = ("var_files", "exceptions", "policy_dir", "baseline")
+
+
 def load_config(explicit: str | None, start: str) -> Config:
+    """The configuration for a scan of `start`. A configuration file inside the scanned repository is
+    untrusted: every path it names must resolve inside the repository (paths.contain), and it cannot widen
+    what is read (`allow_outside_modules` is honoured only from a file outside the repository). A file
+    outside the repository (given with --config, or above the scanned root) is the user's choice."""
+    from .paths import Refused, contain, inside, repo_root
     path = explicit or find_config(start)
     if path is None:
         return Config()
     if not os.path.isfile(path):
         raise ConfigError(path, None, "configuration file not found")
+    repo = repo_root(start)
+    as_found = os.path.join(os.path.dirname(os.path.abspath(path)), os.path.basename(path))
+    in_repo = inside(os.path.dirname(as_found), repo)
+    if in_repo and not inside(as_found, repo):  # a symbolic link in the repository pointing out of it
+        raise ConfigError(path, None, f"symbolic link to a file outside the repository ({repo}): refused, not read")
     raw = read_config_file(path) or {}
     raw = {k.replace("-", "_"): v for k, v in raw.items()}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            key_lines = _key_lines(fh.read(MAX_CONFIG_BYTES))
+    except OSError:
+        key_lines = {}
     from pydantic import ValidationError
     try:
         cfg = _validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(x) for x in err["loc"])
-        raise ConfigError(path, None, f"{loc}: {err['msg']}") from None
+        top = str(err["loc"][0]) if err["loc"] else ""
+        # never echo the input (a file that is not configuration would be quoted): key and message only
+        raise ConfigError(path, key_lines.get(top), f"{loc}: {err['msg']}") from None
     cfg.source = path
+    cfg.trusted = not in_repo
+    cfg.lines = key_lines
     base = os.path.dirname(os.path.abspath(path))
-    cfg.var_files = [os.path.join(base, v) if not os.path.isabs(v) else v for v in cfg.var_files]
-    if cfg.exceptions and not os.path.isabs(cfg.exceptions):
-        cfg.exceptions = os.path.join(base, cfg.exceptions)
-    if cfg.policy_dir and not os.path.isabs(cfg.policy_dir):
-        cfg.policy_dir = os.path.join(base, cfg.policy_dir)
+
+    def place(key: str, value: str) -> str:
+        full = value if os.path.isabs(value) else os.path.join(base, value)
+        if cfg.trusted:
+            return full
+        try:
+            return contain(full, repo, f"{key}")
+        except Refused as r:
+            raise ConfigError(path, key_lines.get(key), f"{key}: {r.message}") from None
+    cfg.var_files = [place("var_files", v) for v in cfg.var_files]
+    for key in ("exceptions", "policy_dir", "baseline"):
+        if getattr(cfg, key):
+            setattr(cfg, key, place(key, getattr(cfg, key)))
+    if cfg.allow_outside_modules and not cfg.trusted:
+        cfg.allow_outside_modules = False
+        cfg.notes.append((path, key_lines.get("allow_outside_modules"),
+                          "allow_outside_modules is ignored in a configuration file inside the scanned repository "
+                          "(pass a configuration file from outside it with --config to allow modules outside)"))
     return cfg
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, float)):
+        return "a number"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, list):
+        return "a list"
+    if isinstance(v, dict):
+        return "a mapping"
+    return "null" if v is None else type(v).__name__
+
+
+def check_parameters(cfg: Config, policies: list) -> None:
+    """Configured `parameters` must have the type of the default the policies declare (a string where a
+    number is expected would silently compare as never equal): ConfigError naming the file and line. A name
+    no policy declares is a warning (a typo does nothing)."""
+    if not cfg.parameters:
+        return
+    declared: dict[str, Any] = {}
+    for p in policies:
+        for k, v in ((p.meta or {}).get("parameters") or {}).items():
+            declared.setdefault(k, v)
+    for name, value in cfg.parameters.items():
+        line = cfg.lines.get(name.replace("-", "_")) or cfg.lines.get("parameters")
+        if name not in declared:
+            cfg.notes.append((cfg.source or ".", line, f"parameters.{name}: no policy has this parameter (ignored)"))
+            continue
+        want, got = _kind(declared[name]), _kind(value)
+        if want != got:
+            raise ConfigError(cfg.source or ".", line, f"parameters.{name}: expected {want}, got {got}")

@@ -1,13 +1,20 @@
 """Find the inputs under a set of paths: module directories (.tf, .tf.json, .tofu, .tofu.json), variables
 files and plan documents (recognised by content, not name). Skips `.terraform/` and `.git/`, follows no
-symlink loop, and says why it skipped what it skipped.
+symlink loop, follows no symbolic link whose target leaves the repository (paths.repo_root of the scanned
+path), and says why it skipped what it skipped.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
+from .paths import inside, repo_root
+
 SKIP_DIRS = {".terraform", ".git", ".hg", ".svn", "node_modules", ".terragrunt-cache", "__pycache__"}
+# plan JSON found by a directory walk under one of these is test data, not a plan of this code: skipped (and
+# listed in Discovery.skipped); name the file on the command line to scan it
+FIXTURE_DIRS = {"test", "tests", "testdata", "test-data", "fixtures", "__fixtures__", "testfixtures"}
+STATE_SUFFIXES = (".tfstate", ".tfstate.backup")
 
 
 @dataclass
@@ -19,6 +26,17 @@ class Discovery:
     explicit_json: list[str] = field(default_factory=list)  # .json files named on the command line
     errors: list[tuple[str, int | None, str]] = field(default_factory=list)
     warnings: list[tuple[str, int | None, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (abs path, why) found but not scanned
+    repos: list[str] = field(default_factory=list)  # real repository roots of the scanned paths
+
+    def repo_for(self, path: str) -> str:
+        """The repository (containment root) a path found by this discovery belongs to."""
+        real = os.path.realpath(path)
+        best = None
+        for r in self.repos:
+            if (real == r or real.startswith(r.rstrip(os.sep) + os.sep)) and (best is None or len(r) > len(best)):
+                best = r
+        return best or repo_root(self.root)
 
 
 def config_kind(name: str) -> str | None:
@@ -54,11 +72,12 @@ def discover(paths: list[str]) -> Discovery:
     root = os.path.commonpath(bases) if bases else os.getcwd()
     d = Discovery(root=root)
     seen_real: set[str] = set()
+    d.repos = sorted({repo_root(p) for p in abs_paths})
     for p in abs_paths:
         if not os.path.exists(p):
             d.errors.append((p, None, "no such file or directory"))
         elif os.path.isdir(p):
-            _walk(p, d, seen_real)
+            _walk(p, d, seen_real, repo_root(p))
         else:
             _add_file(p, d, explicit=True)
     for files in d.module_dirs.values():
@@ -66,7 +85,10 @@ def discover(paths: list[str]) -> Discovery:
     return d
 
 
-def _walk(top: str, d: Discovery, seen_real: set[str]) -> None:
+OUTSIDE_LINK = "symbolic link to a target outside the repository: not followed"
+
+
+def _walk(top: str, d: Discovery, seen_real: set[str], repo: str) -> None:
     stack = [top]
     while stack:
         cur = stack.pop()
@@ -84,6 +106,9 @@ def _walk(top: str, d: Discovery, seen_real: set[str]) -> None:
         subdirs = []
         for e in entries:
             try:
+                if e.is_symlink() and not inside(e.path, repo):
+                    d.warnings.append((e.path, None, OUTSIDE_LINK))
+                    continue
                 if e.is_dir():
                     if e.name in SKIP_DIRS:
                         continue

@@ -7,10 +7,12 @@ import os
 import tempfile
 
 
-def atomic_write(path: str, content: str | bytes) -> None:
+def atomic_write(path: str, content: str | bytes, durable: bool = True) -> None:
+    """durable=False skips the fsync: for cache entries, which a crash may lose (a lost entry is a miss)."""
     directory = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(directory, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    # "replace": a lone surrogate (from a hostile name) can never make a report unwritable
+    data = content.encode("utf-8", "replace") if isinstance(content, str) else content
     fd, tmp = tempfile.mkstemp(prefix=".hipaa-iac-", suffix=".tmp", dir=directory)
     try:
         try:  # the mode a plain open() would give (mkstemp makes 0600), or the replaced file's own
@@ -23,7 +25,8 @@ def atomic_write(path: str, content: str | bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -31,3 +34,47 @@ def atomic_write(path: str, content: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+class OutputError(OSError):
+    """A report or baseline that cannot be written: one line for the user (exit 2)."""
+
+
+def write_output(path: str, content: str | bytes) -> None:
+    """Write a user-named output (`-o`, `--also`, a baseline). A regular file (or a new one) is written
+    atomically. A target that exists and is not a regular file is never replaced: a character device
+    (/dev/null, /dev/stdout) or a FIFO with a reader is written into directly; a FIFO without a reader, a
+    directory, a socket or a block device is refused. Every failure raises OutputError with one line."""
+    import stat
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise OutputError(f"cannot write {path}: it is a directory")
+        if not (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise OutputError(f"cannot write {path}: not a regular file, a character device or a FIFO (refused)")
+        try:  # no O_CREAT, no O_TRUNC: the node stays what it is
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        except OSError as e:
+            why = "no process is reading the FIFO" if e.errno == 6 else e.strerror  # ENXIO
+            raise OutputError(f"cannot write {path}: {why}") from None
+        try:
+            os.set_blocking(fd, True)
+            view = memoryview(data)
+            while view:
+                n = os.write(fd, view)
+                view = view[n:]
+        except OSError as e:
+            raise OutputError(f"cannot write {path}: {e.strerror}") from None
+        finally:
+            os.close(fd)
+        return
+    try:
+        atomic_write(path, data)
+    except OSError as e:
+        raise OutputError(f"cannot write {path}: {e.strerror or e}") from None

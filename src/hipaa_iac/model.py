@@ -40,6 +40,60 @@ class Unknown:
         raise TypeError("truth value of Unknown is undefined: " + self.reason)
 
 
+def internal_error(exc: BaseException, stage: str) -> str:
+    """The reason given when the tool itself fails on one input: what it touches becomes unknown, the scan
+    goes on, and the error is reported (exit 2). Never includes the exception's text (it may quote values).
+    HIPAA_IAC_DEBUG=1 prints the traceback to stderr (for developers; it may show values)."""
+    import os
+    if os.environ.get("HIPAA_IAC_DEBUG"):
+        import traceback
+        traceback.print_exception(exc)
+    if isinstance(exc, RecursionError):  # a cap, not a bug: real configuration never nests this deep
+        return f"nested too deeply to analyze ({stage})"
+    if isinstance(exc, MemoryError):
+        return f"too large to analyze ({stage})"
+    return f"internal error: {type(exc).__name__} in {stage}"
+
+
+class UnknownBlock(dict):
+    """A nested block produced by a `dynamic` block whose `for_each` is not known statically: its content
+    as written, but whether it exists at all (and how often) is `unknown`."""
+
+    def __init__(self, content: dict, unknown: Unknown):
+        super().__init__(content)
+        self.unknown = unknown
+
+    def __reduce__(self):
+        return (UnknownBlock, (dict(self), self.unknown))
+
+
+# ---- taint ---------------------------------------------------------------------------------------------
+# A value derived from anything sensitive (a `sensitive = true` variable, `sensitive()`, a plan's sensitive
+# path, a tfvars value of a sensitive variable) is sensitive. The resolver records the taint as this mark in
+# the set of references an evaluation collects; wherever a tainted value is stored or turned into text
+# (attributes, unknown reasons, warnings, addresses, instance keys) it is replaced by SENSITIVE_TEXT.
+SENSITIVE_MARK = "!sensitive"
+SENSITIVE_TEXT = "(sensitive)"
+SENSITIVE_REASON = "(sensitive) value derived from a sensitive value, not shown"
+
+
+def redact_unknowns(value: Any) -> Any:
+    """A tainted value: every Unknown inside it loses its reason and known prefix (they may quote the
+    sensitive value); references and referenced types are kept (they are addresses, not values). Containers
+    are changed in place (they are built for this evaluation) and returned."""
+    if isinstance(value, Unknown):
+        return Unknown(SENSITIVE_REASON, value.refs, value.ref_type, value.ref_address)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            value[k] = redact_unknowns(v)
+        if isinstance(getattr(value, "unknown", None), Unknown):
+            value.unknown = redact_unknowns(value.unknown)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            value[i] = redact_unknowns(v)
+    return value
+
+
 def contains_unknown(value: Any) -> Unknown | None:
     """First Unknown inside a value (depth-first), or None."""
     if isinstance(value, Unknown):

@@ -69,14 +69,21 @@ def _preflight(paths: list[str], config_file: str | None) -> tuple[str | None, s
     if cfg.exceptions:
         return None, None
     bases = [os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)) for p in paths]
-    return find_upwards(os.path.commonpath(bases), EXCEPTIONS_FILE), None
+    base = os.path.commonpath(bases)
+    found = find_upwards(base, EXCEPTIONS_FILE)
+    from .paths import inside, repo_root
+    if found and not inside(found, repo_root(base)):  # found in the repository, so contained like its config
+        return None, f"{found}: symbolic link to a file outside the repository: refused, not read"
+    return found, None
 
 
 def run(files: list[str], plan: bool = False, severity_threshold: str | None = None, unknown: str | None = None,
         config: str | None = None, exceptions: str | None = None, baseline: str | None = None,
         policies: list[str] | None = None, skip_policies: list[str] | None = None,
-        var_files: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Scan for a pre-commit hook; print the compact report; return the exit code."""
+        var_files: list[str] | None = None, out: TextIO | None = None, err: TextIO | None = None,
+        verbose: bool = False) -> int:
+    """Scan for a pre-commit hook; print the compact report (verbose: with reason, citations and fix); return
+    the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
 
@@ -104,7 +111,7 @@ def run(files: list[str], plan: bool = False, severity_threshold: str | None = N
                                   unknown=unknown))
     if outcome.fatal:
         return usage(outcome.fatal)
-    out.write(text.render(relocate(outcome.report, paths), outcome.policies, compact=True))
+    out.write(text.render(relocate(outcome.report, paths), outcome.policies, compact=not verbose))
     return outcome.exit_code
 
 

@@ -80,10 +80,19 @@ def resource_match(pattern: str, address: str) -> bool:
     return False
 
 
-def fingerprint(policy_id: str, resource: str, file: str) -> str:
-    """sha256 of `policy|resource|file`: no line, so moving a block does not reopen a finding (the same
-    key as the SARIF reporter's partial fingerprint)."""
-    return hashlib.sha256(f"{policy_id}|{resource}|{file}".encode()).hexdigest()
+def qualified_address(resource: str, module_root: str | None) -> str:
+    """The address told apart by its root module: `examples/complete:module.x.aws_s3_bucket.b`; a resource
+    of the scan root's own module (or a plan) keeps its plain address, so earlier fingerprints still hold."""
+    if not module_root or module_root == ".":
+        return resource
+    return f"{module_root}:{resource}"
+
+
+def fingerprint(policy_id: str, resource: str, file: str, module_root: str | None = None) -> str:
+    """sha256 of `policy|resource|file`, the resource qualified by its root module when that is not the scan
+    root: no line, so moving a block does not reopen a finding (the same key as the SARIF reporter's partial
+    fingerprint); two examples calling one module keep two findings."""
+    return hashlib.sha256(f"{policy_id}|{qualified_address(resource, module_root)}|{file}".encode()).hexdigest()
 
 
 def _posix(path: str) -> str:
@@ -358,6 +367,10 @@ def _read_yaml(path: str, shown: str) -> tuple[object, object]:
         loader = _loader_class()(text)
         try:
             node = loader.get_single_node()
+            from .config import duplicate_key
+            dup = duplicate_key(node) if node is not None else None
+            if dup:
+                raise _Refused(ScanError(shown, dup[0], f"duplicate key {dup[1]!r} (YAML would keep only the last one)"))
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -446,9 +459,17 @@ def load_exceptions(path: str, root: str, today: dt.date, max_days: int
             warnings.append(ScanError(shown, line, (
                 f"exception {n} expired on {expires.isoformat()}: {policy} on {resource} is no longer suppressed")))
             continue
+        if _blanket(policy) and _blanket(resource) and (file_glob is None or _blanket(file_glob)):
+            warnings.append(ScanError(shown, line, (
+                f"governance: exception {n} suppresses every policy on every resource (blanket exception)")))
         entries.append(ExceptionEntry(n, line, policy, resource, reason, approved_by, expires, ticket, file_glob,
                                   f"{shown}:{line}"))
     return entries, errors, warnings
+
+
+def _blanket(pattern: str) -> bool:
+    """A glob that matches anything: only `*` (and `/`, `**`)."""
+    return bool(pattern) and set(pattern) <= {"*", "/"}
 
 
 # ---- baseline --------------------------------------------------------------------------------------------
@@ -464,14 +485,17 @@ def _scan_root(report: dict) -> str:
 def write_baseline(path: str, report: dict) -> int:
     """Record the failed and unknown results; returns how many. `root` is the scan root relative to the
     baseline file, so a later scan of a sub-directory (a pre-commit hook) still recognises the findings."""
-    from .fsutil import atomic_write
+    from .fsutil import write_output as atomic_write  # never replaces a device or FIFO
     items: dict[str, dict] = {}
     for r in report["results"]:
         if r["status"] not in SUPPRESSIBLE:
             continue
         file = r.get("file") or ""
-        fp = fingerprint(r["policy_id"], r["resource"], file)
+        mroot = r.get("module_root") or "."
+        fp = fingerprint(r["policy_id"], r["resource"], file, mroot)
         items[fp] = {"policy_id": r["policy_id"], "resource": r["resource"], "file": file, "fingerprint": fp}
+        if mroot != ".":
+            items[fp]["module_root"] = mroot
     findings = sorted(items.values(), key=lambda x: (x["file"], x["policy_id"], x["resource"]))
     root = _posix(os.path.relpath(_scan_root(report), os.path.dirname(os.path.abspath(path))))
     atomic_write(path, json.dumps({"version": BASELINE_VERSION, "root": root, "findings": findings},
@@ -517,12 +541,14 @@ def load_baseline(path: str, root: str) -> tuple[set[str], str, list[ScanError]]
     for i, f in enumerate(findings, 1):
         if not isinstance(f, dict):
             return bad(f"finding {i} is not an object")
-        extra = sorted(k for k in f if k not in ("policy_id", "resource", "file", "fingerprint"))
+        extra = sorted(k for k in f if k not in ("policy_id", "resource", "file", "fingerprint", "module_root"))
         if extra:
             return bad(f"finding {i}: unknown key {extra[0]!r}")
         if not all(isinstance(f.get(k), str) for k in ("policy_id", "resource", "file")):
             return bad(f"finding {i}: policy_id, resource and file must be strings")
-        fp = fingerprint(f["policy_id"], f["resource"], f["file"])
+        if not isinstance(f.get("module_root", "."), str):
+            return bad(f"finding {i}: module_root must be a string")
+        fp = fingerprint(f["policy_id"], f["resource"], f["file"], f.get("module_root"))
         if "fingerprint" in f and f["fingerprint"] != fp:
             return bad(f"finding {i}: fingerprint does not match policy_id|resource|file")
         fps.add(fp)
@@ -572,7 +598,8 @@ def apply_suppressions(results, graph, config, root, exceptions_path, baseline_p
                 sup = w.suppression()
         if sup is None and fps:
             rel = _relative_to(root, r.get("file"), bl_base) or ""
-            if fingerprint(r["policy_id"], r["resource"], rel) in fps:
+            mroot = _relative_to(root, r.get("module_root") or ".", bl_base)
+            if fingerprint(r["policy_id"], r["resource"], rel, mroot) in fps:
                 sup = {"kind": "baseline", "reason": f"in baseline {bl_shown}", "approved_by": None,
                        "ticket": None, "expires": None, "source": bl_shown}
         if sup is not None:

@@ -1,0 +1,63 @@
+"""Containment: the one rule for every path that comes from the scanned repository.
+
+The scanned repository is untrusted input (a pull request from a fork). A path written in its own
+configuration (`.hipaa-iac.yaml`, `[tool.hipaa-iac]` in pyproject.toml: var_files, exceptions, policy_dir,
+baseline) or in its Terraform (module sources, `.terraform/modules/modules.json`, `file()`) must resolve,
+symbolic links included, inside the repository: its git root (the nearest parent holding `.git`), else the
+scanned root. A path outside is refused with an error that names where it was written (file and key), and the
+file is never opened. Paths given on the command line are the user's choice and are not contained.
+
+See docs/security.md.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+
+class Refused(Exception):
+    """A path from the repository that resolves outside it. `str()` names where it was written."""
+
+    def __init__(self, what: str, message: str):
+        super().__init__(f"{what}: {message}")
+        self.what = what
+        self.message = message
+
+
+@functools.lru_cache(maxsize=256)
+def _repo_root(start: str) -> str:
+    cur = start
+    while True:
+        if os.path.lexists(os.path.join(cur, ".git")):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return start
+        cur = parent
+
+
+def repo_root(start: str) -> str:
+    """The repository a scan path belongs to: the git root above it, else the path itself (a directory, or
+    a file's directory). Returned as a real path (symbolic links resolved)."""
+    a = os.path.realpath(start or ".")
+    if not os.path.isdir(a):
+        a = os.path.dirname(a)
+    return _repo_root(a)
+
+
+def inside(path: str, root: str) -> bool:
+    """True when `path`, resolved (symbolic links followed), is `root` or below it."""
+    real = os.path.realpath(path)
+    r = os.path.realpath(root)
+    return real == r or real.startswith(r.rstrip(os.sep) + os.sep)
+
+
+def contain(path: str, root: str, what: str, shown: str | None = None) -> str:
+    """`path` (relative paths are taken as already joined by the caller) if it resolves inside `root`;
+    else raise `Refused`. `what` names where the path was written ("/repo/.hipaa-iac.yaml: var_files");
+    `shown` is how the path is named in the message (default: as written; pass "(sensitive)" for a path
+    derived from a sensitive value). The target is never opened here."""
+    if inside(path, root):
+        return path
+    name = repr(path) if shown is None else shown
+    raise Refused(what, f"{name} is outside the repository ({root}): refused, not read")
