@@ -35,8 +35,8 @@ def test_eligible_service_data_is_sourced_and_dated(cloud):
     assert data["sources"]
     statuses = Counter()
     for svc in data["services"]:
-        assert svc["status"] in ("eligible", "not_eligible", "control_plane"), svc
-        assert svc.get("prefixes") or svc.get("types"), svc
+        assert svc["status"] in ("eligible", "not_eligible", "control_plane", "unverified"), svc
+        assert svc.get("prefixes") or svc.get("types") or svc.get("patterns"), svc
         assert svc.get("confidence") in ("high", "medium", "low") or str(svc.get("confidence", "")).startswith("high"), svc
         assert svc.get("source") or data.get("sources"), svc
         statuses[svc["status"]] += 1
