@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .discover import Discovery, discover, is_override
 from .graph import Graph
-from .model import Block, ScanError, SourceFile
+from .model import Block, ScanError, SourceFile, internal_error
 from .parse.hcl import HCLSyntaxError
 
 # tree-sitter needs ~100 bytes of memory per source byte (more in long strings) and crashes when an
@@ -29,14 +29,16 @@ def rel(path: str, root: str) -> str:
     return r.replace(os.sep, "/")
 
 
-def read_text(path: str) -> str:
-    """Read a configuration file as Terraform does (UTF-8; a BOM is tolerated)."""
-    size = os.path.getsize(path)
-    if size > MAX_PARSE_BYTES:
-        raise HCLSyntaxError(1, f"file is {size / (1024 * 1024):.1f} MB, above the {MAX_PARSE_BYTES // (1024 * 1024)} MB "
-                                "limit for one configuration file: not analyzed")
-    with open(path, "rb") as fh:
-        data = fh.read()
+def read_text(path: str, data: bytes | None = None) -> str:
+    """Read a configuration file as Terraform does (UTF-8; a BOM is tolerated). `data`: its bytes, already
+    read (and recorded in the scan cache ledger) by the caller; else read here, once, and recorded."""
+    if data is None:
+        size = os.path.getsize(path)
+        if size > MAX_PARSE_BYTES:
+            raise HCLSyntaxError(1, f"file is {size / (1024 * 1024):.1f} MB, above the {MAX_PARSE_BYTES // (1024 * 1024)} MB "
+                                    "limit for one configuration file: not analyzed")
+        from .cache import read_input
+        data = read_input(path)
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise HCLSyntaxError(1, "binary file, not Terraform configuration")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -48,9 +50,9 @@ def read_text(path: str) -> str:
         raise HCLSyntaxError(line, "file is not valid UTF-8") from None
 
 
-def parse_config_file(path: str, relpath: str) -> SourceFile:
+def parse_config_file(path: str, relpath: str, data: bytes | None = None) -> SourceFile:
     """Parse one configuration file; tree-sitter first, python-hcl2 when tree-sitter reports an error."""
-    text = read_text(path)
+    text = read_text(path, data)
     if path.endswith(".json"):
         from .parse.json_config import parse_tf_json
         return SourceFile(relpath, parse_tf_json(text, relpath), "json")
@@ -142,17 +144,28 @@ def merge_overrides(blocks: list[Block], overrides: list[Block]) -> list[Block]:
     return blocks
 
 
+def max_plan_bytes() -> int:
+    """Plans above this are reported, not read: json + values cost ~40x the file in memory (a 47 MB plan
+    peaked at 2.1 GB), more than a CI runner may have. HIPAA_IAC_MAX_PLAN_MB raises it."""
+    try:
+        return int(float(os.environ.get("HIPAA_IAC_MAX_PLAN_MB", "40")) * 1_000_000)
+    except ValueError:
+        return 40_000_000
+
+
 PARALLEL_MIN_BYTES = 4_000_000  # measured: on 2 cores, below this the workers cost more than they save
 
 
-def _parse_worker(args: tuple[str, str]):
-    path, relpath = args
+def _parse_worker(args: tuple):
+    path, relpath, *data = args  # (path, relpath[, bytes read by the parent: what the cache key hashed])
     try:
-        return path, parse_config_file(path, relpath), None
+        return path, parse_config_file(path, relpath, data[0] if data else None), None
     except HCLSyntaxError as e:
         return path, None, (e.line, e.message)
     except OSError as e:
         return path, None, (None, f"cannot read: {e.strerror}")
+    except Exception as e:  # the tool's own failure on this file: reported, its resources stay unknown
+        return path, None, (1, internal_error(e, "parse"))
 
 
 def parse_parallel(jobs: list[tuple[str, str]], workers: int | None = None) -> dict:
@@ -224,6 +237,8 @@ class Loader:
         self.cache_dir = cache_dir
         self.prefetched: dict[str, tuple] = {}
         self.paths_read: list[str] = []
+        self.repo_for = None  # callable(dir) -> containment root (Discovery.repo_for)
+        self.warnings: list = []
 
     def prefetch(self, paths: list[str]) -> None:
         """Parse a large set of files in parallel ahead of resolution (cache hits are left to `parse`)."""
@@ -232,24 +247,31 @@ class Loader:
         for p in paths:
             if p.endswith(".json"):
                 continue
-            if self.cache_dir:
-                from .cache import lookup
-                sf = lookup(self.cache_dir, p, rel(p, self.root))
+            try:
+                size = os.path.getsize(p)
+            except OSError:
+                continue
+            data = None
+            if self.cache_dir and size <= MAX_PARSE_BYTES:
+                from .cache import lookup, read_input
+                try:
+                    data = read_input(p)  # read once: the bytes looked up are the bytes parsed
+                except OSError:
+                    continue
+                sf = lookup(self.cache_dir, p, rel(p, self.root), data)
                 if sf is not None:
                     self.prefetched[p] = (sf, None)
                     continue
-            try:
-                total += os.path.getsize(p)
-            except OSError:
-                continue
-            todo.append((p, rel(p, self.root)))
+            total += size
+            todo.append((p, rel(p, self.root), data) if data is not None else (p, rel(p, self.root)))
         if total < PARALLEL_MIN_BYTES:
             return
+        data_of = {j[0]: j[2] for j in todo if len(j) > 2}
         for p, (sf, err) in parse_parallel(todo).items():
             self.prefetched[p] = (sf, err)
-            if sf is not None and self.cache_dir:
+            if sf is not None and self.cache_dir and p in data_of:
                 from .cache import store
-                store(self.cache_dir, p, sf.path, sf)
+                store(self.cache_dir, p, sf.path, sf, data_of[p])
 
     def parse(self, path: str) -> SourceFile | None:
         relpath = rel(path, self.root)
@@ -278,6 +300,11 @@ class Loader:
             self.errors.append(ScanError(relpath, None, f"cannot read: {e.strerror}"))
             self.tainted[relpath] = f"{relpath}: cannot read"
             return None
+        except Exception as e:  # the tool's own failure on this file: reported, its resources stay unknown
+            msg = internal_error(e, "parse")
+            self.errors.append(ScanError(relpath, 1, msg))
+            self.tainted[relpath] = f"{relpath}: {msg}"
+            return stub_source(path, relpath)
         self.files_read += 1
         self.parsers[relpath] = sf.parser
         return sf
@@ -293,9 +320,23 @@ class Loader:
             except OSError:
                 self.cache[directory] = None
                 return None
-            from .discover import config_kind, _apply_tofu_precedence
-            files = [os.path.join(directory, n) for n in names if config_kind(n)
-                     and os.path.isfile(os.path.join(directory, n))]
+            from .discover import OUTSIDE_LINK, config_kind, _apply_tofu_precedence
+            from .paths import inside
+            from .scancache import record_listing
+            record_listing(directory, names)
+            files = []
+            for n in names:
+                f = os.path.join(directory, n)
+                if not config_kind(n):
+                    continue
+                repo = self.repo_for(directory) if self.repo_for is not None else None
+                if repo is not None and not inside(directory, repo):
+                    repo = directory  # a module allowed outside (--config allow_outside_modules): its own tree
+                if repo is not None and not inside(f, repo):
+                    self.warnings.append(ScanError(rel(f, self.root), None, OUTSIDE_LINK))
+                    continue
+                if os.path.isfile(f):
+                    files.append(f)
             _apply_tofu_precedence(files)
         base: list[Block] = []
         overrides: list[Block] = []
@@ -330,7 +371,13 @@ def load_tfvars(paths: list[str], root: str, errors: list) -> dict:
         except OSError as e:
             errors.append(ScanError(relpath, None, f"cannot read variables file: {e.strerror}"))
             continue
-        values.update(read_tfvars_values(attrs, ev))
+        except Exception as e:
+            errors.append(ScanError(relpath, 1, internal_error(e, "variables file parse")))
+            continue
+        try:
+            values.update(read_tfvars_values(attrs, ev))
+        except Exception as e:
+            errors.append(ScanError(relpath, 1, internal_error(e, "variables file evaluation")))
     return values
 
 
@@ -367,6 +414,7 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
                                for f, line, msg in disc.errors]
     warnings: list[ScanError] = [ScanError(rel(f, root), line, msg) for f, line, msg in disc.warnings]
     loader = Loader(root, errors, options.cache_dir)
+    loader.repo_for = disc.repo_for
     loader.prefetch([f for files in disc.module_dirs.values() for f in files])
     from .resolve.module import Context, ModuleInstance, load_modules_json
     src_by_dir = {d: loader.module(d, files) for d, files in sorted(disc.module_dirs.items())}
@@ -374,15 +422,21 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
     extra_vars = load_tfvars(options.var_files, root, errors) if options.var_files else {}
     resources = []
     visited: set[str] = set()
+    from .resolve.module import Budget
+    budget = Budget()  # total resource and module instances of the scan, shared by every root
 
     def run_root(d: str, src) -> None:
-        ctx = Context(root_dir=root, load_module=loader.module, modules_json=load_modules_json(d),
-                      allow_outside=options.allow_outside_modules, visited=visited)
+        ctx = Context(root_dir=root, load_module=loader.module, modules_json=load_modules_json(d, disc.repo_for(d)),
+                      allow_outside=options.allow_outside_modules, visited=visited, repo_dir=disc.repo_for(d),
+                      budget=budget, module_root=rel(d, root) if os.path.normpath(d) != os.path.normpath(root) else ".")
         inst = ModuleInstance(ctx, src, "", {}, "", (os.path.realpath(d),))
         tfv = load_tfvars(_tfvars_order(disc.tfvars.get(d, [])), root, errors)
         tfv.update(extra_vars)
         inst.tfvars = tfv
-        inst.emit()
+        try:
+            inst.emit()
+        except Exception as e:  # backstop: the resources of this root not yet emitted stay unknown
+            _emit_stubs(ctx, src, e)
         errors.extend(ctx.errors)
         warnings.extend(ctx.warnings)
         resources.extend(ctx.resources)
@@ -394,6 +448,8 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
     for d, src in src_by_dir.items():
         if src is not None and d in children and os.path.realpath(d) not in visited:
             run_root(d, src)
+    if budget.summary() is not None:
+        warnings.append(budget.summary())
     plan_resources = []
     plan_files = disc.plans + disc.explicit_json
     if plan_files:
@@ -401,10 +457,19 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
         for p in plan_files:
             relpath = rel(p, root)
             try:
-                with open(p, "rb") as fh:
-                    raw = fh.read()
-                import json
-                doc = json.loads(planmod.decode_json_bytes(raw))
+                size = os.path.getsize(p)
+            except OSError:
+                size = 0
+            if size > max_plan_bytes():
+                errors.append(ScanError(relpath, None, f"plan is {size / 1e6:.0f} MB, above the "
+                                        f"{max_plan_bytes() // 1_000_000} MB limit (about 40 bytes of memory per "
+                                        "byte of plan): not analyzed; set HIPAA_IAC_MAX_PLAN_MB to raise it"))
+                continue
+            try:
+                from .cache import read_input
+                raw = read_input(p)
+                from . import safejson
+                doc = safejson.loads(planmod.decode_json_bytes(raw))
             except (OSError, ValueError, UnicodeDecodeError) as e:
                 line = getattr(e, "lineno", None)
                 errors.append(ScanError(relpath, line, f"cannot read plan JSON: {e}"))
@@ -421,7 +486,12 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
             except RecursionError:
                 errors.append(ScanError(relpath, None, "plan values nested too deeply to analyze"))
                 continue
+            except Exception as e:
+                errors.append(ScanError(relpath, 1, internal_error(e, "plan reading")))
+                continue
             errors.extend(errs)
+            for r in res:  # a plan is one root module's: told apart by the plan's directory
+                r.module_root = os.path.dirname(relpath).replace(os.sep, "/") or "."
             plan_resources.extend(res)
             loader.files_read += 1
     if plan_resources:
@@ -438,10 +508,31 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
             r.tainted = loader.tainted[r.file]
     loader.cache.clear()  # the parsed blocks are no longer needed: let them go before evaluation
     loader.prefetched.clear()
+    warnings.extend(loader.warnings)
     g = Graph(resources, root=root, errors=errors, warnings=warnings, files_read=loader.files_read,
               parsers=loader.parsers, tainted=loader.tainted)
-    g.extra_files = sorted(set(loader.paths_read) - set(disc_files(disc)) | _ev.EXTRA_READS)
+    from . import scancache
+    reads = _ev.EXTRA_READS  # file() targets -> digest of the bytes read (None: absent)
+    for f, digest in (reads.items() if isinstance(reads, dict) else ((f, scancache._disk_digest(f)) for f in reads)):
+        if scancache._LEDGER is not None:
+            scancache._LEDGER.files.setdefault(f, digest)
+    g.extra_files = sorted(set(loader.paths_read) - set(disc_files(disc)) | set(_ev.EXTRA_READS))
     return g
+
+
+def _emit_stubs(ctx, src, exc: BaseException) -> None:
+    """After an internal error while resolving a root module: every resource block of the root that was
+    not emitted becomes a resource whose results are unknown, and the error is reported."""
+    from .model import Resource
+    msg = internal_error(exc, "resolve")
+    first = next((b for b in src.blocks if b.type == "resource"), None)
+    ctx.errors.append(ScanError(first.file if first else (src.rel or "."), first.line if first else None, msg))
+    done = {r.address.split("[", 1)[0] for r in ctx.resources}
+    for b in src.blocks:
+        if b.type == "resource" and len(b.labels) == 2 and f"{b.labels[0]}.{b.labels[1]}" not in done:
+            ctx.resources.append(Resource(address=f"{b.labels[0]}.{b.labels[1]}", mode="managed", type=b.labels[0],
+                                          name=b.labels[1], module="", file=b.file, line=b.line,
+                                          end_line=b.end_line, tainted=msg))
 
 
 def disc_files(disc: Discovery) -> list[str]:

@@ -182,6 +182,7 @@ class Resource:
     parser: str = "tree-sitter"
     action: str | None = None  # plan action (create, update, delete, ...)
     tainted: str | None = None  # reason its file could not be fully read (its results become unknown)
+    module_root: str = "."  # directory of the root module it belongs to, relative to the scan root
 
     def line_of(self, path: str) -> int | None:
         """Line of an attribute path (dotted, with or without block indexes), else None."""

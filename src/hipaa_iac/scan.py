@@ -126,6 +126,7 @@ def make_result(p, r: Resource, v) -> dict:
         "hipaa_category": sh["hipaa_category"],
         "status": status,
         "resource": r.address,
+        "module_root": r.module_root,
         "resource_type": r.type,
         "file": r.file,
         "line": line,

@@ -84,9 +84,11 @@ def artifact_location(file: str, prefix: str) -> dict:
 
 
 def fingerprint(result: dict) -> str:
-    """Stable across runs and line moves: sha256 of ``policy_id|resource|file``."""
-    key = f"{result.get('policy_id', '')}|{result.get('resource', '')}|{result.get('file') or ''}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    """Stable across runs and line moves: sha256 of ``policy_id|resource|file``, the resource qualified by
+    its root module when that is not the scan root (the baseline's key: suppress.fingerprint)."""
+    from hipaa_iac.suppress import fingerprint as key
+    return key(result.get("policy_id", ""), result.get("resource", ""), result.get("file") or "",
+               result.get("module_root"))
 
 
 def _severity(value: object) -> str:
@@ -221,7 +223,10 @@ def _result(result: dict, rule_index: int, prefix: str) -> dict:
     location = _location(result.get("file"), result.get("line"), result.get("end_line"), prefix)
     location = location or {}
     if result.get("resource"):
-        location["logicalLocations"] = [{"fullyQualifiedName": result["resource"], "kind": "resource"}]
+        from hipaa_iac.suppress import qualified_address
+        location["logicalLocations"] = [{"fullyQualifiedName": qualified_address(result["resource"],
+                                                                                 result.get("module_root")),
+                                         "kind": "resource"}]
     if location:
         out["locations"] = [location]
     out["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(result)}

@@ -8,15 +8,20 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import Attribute, Block, Resource, ScanError, Unknown, contains_unknown
+from ..model import Attribute, Block, Resource, ScanError, Unknown, UnknownBlock, contains_unknown, internal_error
 from .evaluate import Evaluator, Idx, Partial, Scope, to_str
+from .types import convert, parse_type
 
-MAX_INSTANCES = 10_000
+MAX_INSTANCES = 10_000  # instances of one resource or module block
+MAX_SCAN_RESOURCES = 20_000  # resource instances in one scan (all roots, all modules)
+MAX_SCAN_MODULES = 2_000  # module instances in one scan: `count = 100` three deep is a million
+MAX_CUT_WARNINGS = 20  # per scan; then one summary of what else was cut
+UNKNOWN_KEY = "[*]"  # an instance whose key is not known statically (Terraform's notation for it)
 MAX_MODULE_DEPTH = 25
 MAX_BLOCK_DEPTH = 64  # nested blocks; real provider schemas nest fewer than 10
 META_ATTRS = {"count", "for_each", "provider", "depends_on"}
 META_BLOCKS = {"lifecycle", "provisioner", "connection"}
-SENSITIVE_MARK = "!sensitive"
+from ..model import SENSITIVE_MARK, redact_unknowns  # noqa: E402  (taint: see model.py)
 
 
 @dataclass
@@ -40,10 +45,55 @@ class Context:
     evaluator: Evaluator = field(default_factory=Evaluator)
     allow_outside: bool = False
     visited: set = field(default_factory=set)  # real paths of module directories evaluated
+    repo_dir: str | None = None  # containment root (paths.repo_root): modules and file() stay inside it
+    budget: "Budget" = field(default_factory=lambda: Budget())  # shared by every root of one scan
+    module_root: str = "."  # the root module's directory, relative to the scan root
+
+
+@dataclass
+class Budget:
+    """Total work of one scan: resource and module instances left. What a cap cuts is said in a warning
+    (file and line) and judged as one instance with an unknown key, never dropped silently."""
+
+    resources: int = field(default_factory=lambda: MAX_SCAN_RESOURCES)
+    modules: int = field(default_factory=lambda: MAX_SCAN_MODULES)
+    cut_warnings: int = 0
+    cut_more: int = 0  # cuts beyond MAX_CUT_WARNINGS, summarized once
+    first_more: Any = None  # (file, line) of the first of those
+
+    def take(self, kind: str, want: int) -> int:
+        """Up to `want` instances of `kind` ("resources"/"modules"); returns how many were granted."""
+        left = getattr(self, kind)
+        got = max(0, min(want, left))
+        setattr(self, kind, left - got)
+        return got
+
+    def warn(self, ctx: "Context", file: str, line: int | None, message: str) -> None:
+        if self.cut_warnings < MAX_CUT_WARNINGS:
+            self.cut_warnings += 1
+            ctx.warnings.append(ScanError(file, line, message))
+        else:
+            self.cut_more += 1
+            if self.first_more is None:
+                self.first_more = (file, line)
+
+    def summary(self) -> ScanError | None:
+        if not self.cut_more:
+            return None
+        f, line = self.first_more
+        return ScanError(f, line, f"{self.cut_more} more resource or module blocks were cut by the scan's "
+                                  f"analysis limits ({MAX_SCAN_RESOURCES} resource and {MAX_SCAN_MODULES} module "
+                                  "instances), the first of them here")
 
 
 def _addr_key(k: Any) -> str:
-    return f"[{k}]" if isinstance(k, int) else f'["{k}"]'
+    """The instance key as Terraform writes it in an address; an unknown key is `[*]` (never its reason,
+    which may quote values)."""
+    if isinstance(k, Unknown):
+        return UNKNOWN_KEY
+    if isinstance(k, bool):
+        k = "true" if k else "false"
+    return f"[{k}]" if isinstance(k, int) else '["' + str(k).replace("\\", "\\\\").replace('"', '\\"') + '"]'
 
 
 class ModuleInstance:
@@ -64,6 +114,8 @@ class ModuleInstance:
         self._local_cache: dict[str, tuple[Any, set]] = {}
         self._var_cache: dict[str, tuple[Any, set]] = {}
         self._module_cache: dict[str, Any] = {}
+        self._attr_cache: dict[str, tuple[Any, set]] = {}  # "addr.attr" of a resource -> (value, refs)
+        self._output_cache: dict[str, tuple[Any, set]] = {}
         self._in_progress: set[str] = set()
         self.tfvars: dict[str, tuple[Any, str]] = {}
         ctx.visited.add(os.path.realpath(src.dir))
@@ -85,7 +137,7 @@ class ModuleInstance:
     # ---- scope -------------------------------------------------------------------------------
     def scope(self, bindings: dict | None = None, collect: set | None = None) -> Scope:
         return Scope(self.lookup, bindings or {}, collect if collect is not None else set(), self.src.dir,
-                     self.ctx.root_dir)
+                     self.ctx.repo_dir or self.ctx.root_dir)
 
     def eval(self, node, scope: Scope) -> Any:
         try:
@@ -159,11 +211,26 @@ class ModuleInstance:
             value = Unknown(f"var.{name} has no default and {self.prefix} does not set it")
         else:
             value = Unknown(f"var.{name} has no default and no value in the scanned tfvars files")
+        if block is not None:
+            value = self._typed(block, value)
         sens = block.attributes.get("sensitive") if block is not None else None
         if sens is not None and self.eval(sens.expr, self.scope()) is True:
             refs.add(SENSITIVE_MARK)
         self._var_cache[name] = (value, refs)
         return value, refs
+
+    def _typed(self, block: Block, value: Any) -> Any:
+        """The value a variable receives, as Terraform gives it to the module: `nullable = false` makes a null
+        input take the default (/language/values/variables#disallowing-null-input-values), then the value is
+        converted to the declared type, optional() attributes getting their defaults (resolve/types.py)."""
+        attrs = block.attributes
+        if value is None and "nullable" in attrs and "default" in attrs and \
+                self.eval(attrs["nullable"].expr, self.scope()) is False:
+            value = self.eval(attrs["default"].expr, self.scope())
+        if "type" not in attrs:
+            return value
+        t = parse_type(attrs["type"].expr, lambda node: self.eval(node, self.scope()))
+        return convert(value, t)
 
     def local_value(self, name: str) -> tuple[Any, set]:
         if name in self._local_cache:
@@ -207,15 +274,16 @@ class ModuleInstance:
         attr_name = steps[0]
         attr = block.attributes.get(attr_name)
         key = f"{addr}.{attr_name}"
-        if attr is not None and key not in self._in_progress and attr_name not in META_ATTRS:
-            self._in_progress.add(key)
-            try:
-                if "each" in bindings:
-                    bindings["each"]["value"] = Unknown("each.value of another resource")
-                value = self.eval(attr.expr, self.scope(bindings, scope.collect))
-            finally:
-                self._in_progress.discard(key)
-            if contains_unknown(value) is None:
+        if mode == "data" and rtype == "aws_iam_policy_document" and attr_name in ("json", "minified_json"):
+            value = self._memo(key, lambda collect: self._policy_document(block, bindings, attr_name, collect),
+                               scope)
+            if value is not None:
+                return Partial(value, consumed + 1)
+        elif attr is not None and attr_name not in META_ATTRS:
+            if "each" in bindings:
+                bindings["each"]["value"] = Unknown("each.value of another resource")
+            value = self._memo(key, lambda collect: self.eval(attr.expr, self.scope(bindings, collect)), scope)
+            if value is not None and contains_unknown(value) is None:
                 return Partial(value, consumed + 1)
         what = f"{addr}.{attr_name}"
         if mode == "data":
@@ -223,6 +291,33 @@ class ModuleInstance:
         else:
             reason = f"{what} is known only after apply"
         return Partial(Unknown(reason, (addr,), rtype, addr), consumed + 1)
+
+    def _memo(self, key: str, compute, scope: Scope) -> Any:
+        """The value of one resource attribute (or output) evaluated once per instance: a chain of
+        resources each reading the previous one twice stays linear. Returns None while `key` is being
+        evaluated (a cycle, which Terraform rejects); the references it followed are edges either way."""
+        hit = self._attr_cache.get(key)
+        if hit is None:
+            if key in self._in_progress:
+                return None
+            self._in_progress.add(key)
+            collect: set = set()
+            try:
+                value = compute(collect)
+            finally:
+                self._in_progress.discard(key)
+            hit = self._attr_cache[key] = (value, collect)
+        scope.collect.update(hit[1])
+        return hit[0]
+
+    def _policy_document(self, block: Block, bindings: dict, attr_name: str, collect: set) -> Any:
+        """`data.aws_iam_policy_document.x.json` rendered as the AWS provider renders it."""
+        from .iam_document import render
+        attrs, _lines, sens, refs = self.eval_body(block, dict(bindings), "")
+        collect.update(refs)
+        if sens:
+            collect.add(SENSITIVE_MARK)
+        return render(attrs, minified=attr_name == "minified_json")
 
     # ---- modules ---------------------------------------------------------------------------------
     def module_output(self, steps: list, scope: Scope) -> Any:
@@ -263,6 +358,9 @@ class ModuleInstance:
         return Partial(value, consumed + 1)
 
     def output_value(self, name: str) -> tuple[Any, set]:
+        hit = self._output_cache.get(name)
+        if hit is not None:
+            return hit
         attr = self.outputs.get(name)
         if attr is None:
             return Unknown(f"{self.prefix} has no output {name!r}"), set()
@@ -275,6 +373,7 @@ class ModuleInstance:
             value = self.eval(attr.expr, self.scope(collect=collect))
         finally:
             self._in_progress.discard(key)
+        self._output_cache[name] = (value, collect)
         return value, collect
 
     def module_instances(self, name: str) -> dict | None:
@@ -289,7 +388,12 @@ class ModuleInstance:
     def _module_dir(self, name: str, block: Block) -> str | None:
         src_attr = block.attributes.get("source")
         key_path = f"{self.key_path}.{name}" if self.key_path else name
-        source = self.eval(src_attr.expr, self.scope()) if src_attr else None
+        collect: set = set()
+        source = self.eval(src_attr.expr, self.scope(collect=collect)) if src_attr else None
+        if SENSITIVE_MARK in collect:  # Terraform requires a literal source; never print a tainted one
+            self.ctx.warnings.append(ScanError(block.file, block.line, f"module.{name}: source is derived from a "
+                                               "sensitive value (Terraform requires a literal): not analyzed"))
+            return None
         if isinstance(source, str) and (source.startswith("./") or source.startswith("../")):
             d = os.path.normpath(os.path.join(self.src.dir, source))
             return self._allowed(name, block, d, repr(source))
@@ -306,7 +410,7 @@ class ModuleInstance:
     def _allowed(self, name: str, block: Block, d: str, shown: str) -> str | None:
         """A module directory inside the scanned tree; outside it only when configured, and never a system
         directory or the filesystem root."""
-        root = os.path.realpath(self.ctx.root_dir)
+        root = os.path.realpath(self.ctx.repo_dir or self.ctx.root_dir)
         real = os.path.realpath(d)
         inside = real == root or real.startswith(root + os.sep)
         if inside:
@@ -336,7 +440,7 @@ class ModuleInstance:
         base = self.prefix_addr(f"module.{name}")
         key_path = f"{self.key_path}.{name}" if self.key_path else name
         out: dict = {}
-        for key, bindings in self.instances(block, base):
+        for key, bindings in self._within_budget("modules", self.instances(block, base), block, base):
             prefix = base + (_addr_key(key) if key is not None else "")
             inputs: dict = {}
             for aname, attr in block.attributes.items():
@@ -350,19 +454,55 @@ class ModuleInstance:
             out[key] = child
         return out
 
+    def _within_budget(self, kind: str, items: list, block: Block, addr: str) -> list:
+        """The instances of one block that the scan's budget allows; the surplus becomes one instance whose
+        key is unknown (judged on what does not depend on the key), and the cut is reported."""
+        n = len(items)
+        got = self.ctx.budget.take(kind, n)
+        if got == n:
+            return items
+        limit, what = ((MAX_SCAN_RESOURCES, "resource") if kind == "resources" else (MAX_SCAN_MODULES, "module"))
+        if got == 0:
+            self.ctx.budget.warn(self.ctx, block.file, block.line,
+                                 f"{addr}: not analyzed: the scan reached its limit of {limit} {what} instances")
+            return []
+        unknown = Unknown(f"instance key of {addr} not analyzed (the scan's limit of {limit} {what} instances)")
+        if "count" in block.attributes:
+            b: dict = {"count": {"index": unknown}}
+        else:
+            b = {"each": {"key": unknown, "value": Unknown(f"each.value of {addr} not analyzed (the scan's limit of "
+                                                           f"{limit} {what} instances)")}}
+        self.ctx.budget.warn(self.ctx, block.file, block.line,
+                             f"{addr}: {n - got + 1} of {n} instances are beyond the scan's limit of {limit} {what} "
+                             f"instances; they are judged as one instance with an unknown key")
+        return items[:got - 1] + [(unknown, b)]
+
     # ---- expansion and emission ------------------------------------------------------------------
     def instances(self, block: Block, addr: str) -> list[tuple[Any, dict]]:
         if "count" in block.attributes:
             attr = block.attributes["count"]
-            n = self.eval(attr.expr, self.scope())
-            if isinstance(n, Unknown) or isinstance(n, bool) or not isinstance(n, (int, float)):
-                reason = n.reason if isinstance(n, Unknown) else "count is not a number"
+            collect: set = set()
+            n = self.eval(attr.expr, self.scope(collect=collect))
+            if SENSITIVE_MARK in collect:  # Terraform rejects sensitive counts; never put them into addresses
+                reason = "count uses a sensitive value (Terraform rejects this)"
+                return [(Unknown(f"count of {addr}: {reason}"),
+                         {"count": {"index": Unknown(f"count.index: {reason}")}})]
+            if isinstance(n, str) and not isinstance(n, Unknown):
+                from .types import convert
+                n = convert(n, ("number",))  # Terraform converts "3" to 3
+            invalid = _invalid_count(n)
+            if invalid:
+                self.ctx.warnings.append(ScanError(block.file, attr.line, f"{addr}: {invalid}; its instances "
+                                                   "are judged as one instance with an unknown index"))
+            if isinstance(n, Unknown) or invalid:
+                reason = n.reason if isinstance(n, Unknown) else invalid
                 return [(Unknown(f"count of {addr} is not known statically ({reason})"),
                          {"count": {"index": Unknown(f"count.index of {addr} is not known statically")}})]
             n = int(n)
             if n > MAX_INSTANCES:
+                shown = str(n) if n < 10 ** 18 else "a number above 10^18"
                 self.ctx.warnings.append(ScanError(block.file, attr.line,
-                                                   f"{addr}: count = {n} exceeds the analysis limit; "
+                                                   f"{addr}: count = {shown} exceeds the analysis limit; "
                                                    f"the first {MAX_INSTANCES} instances are judged"))
                 n = MAX_INSTANCES
             return [(i, {"count": {"index": i}}) for i in range(n)]
@@ -399,14 +539,32 @@ class ModuleInstance:
 
     def emit(self) -> None:
         for local_addr, block in self.resources.items():
-            self._emit_block(block, "managed", self.prefix_addr(local_addr), block.labels[0], block.labels[1])
+            self._emit_guarded(block, "managed", self.prefix_addr(local_addr))
         for local_addr, block in self.data.items():
-            self._emit_block(block, "data", self.prefix_addr("data." + local_addr), block.labels[0], block.labels[1])
+            self._emit_guarded(block, "data", self.prefix_addr("data." + local_addr))
         for name in self.modules:
-            self.module_instances(name)
+            try:
+                self.module_instances(name)
+            except Exception as e:  # the tool's own failure on one module call: reported, the scan goes on
+                b = self.modules[name]
+                self.ctx.errors.append(ScanError(b.file, b.line, internal_error(e, f"resolve (module {name})")))
+
+    def _emit_guarded(self, block: Block, mode: str, base: str) -> None:
+        """One resource block; an internal error while resolving it makes it a resource whose results are
+        all unknown with the reason, reported as an error, instead of ending the scan."""
+        n = len(self.ctx.resources)
+        try:
+            self._emit_block(block, mode, base, block.labels[0], block.labels[1])
+        except Exception as e:
+            msg = internal_error(e, "resolve")
+            del self.ctx.resources[n:]
+            self.ctx.errors.append(ScanError(block.file, block.line, f"{base}: {msg}"))
+            self.ctx.resources.append(Resource(address=base, mode=mode, type=block.labels[0], name=block.labels[1],
+                                               module=self.prefix, file=block.file, line=block.line,
+                                               end_line=block.end_line, tainted=msg))
 
     def _emit_block(self, block: Block, mode: str, base: str, rtype: str, name: str) -> None:
-        for key, bindings in self.instances(block, base):
+        for key, bindings in self._within_budget("resources", self.instances(block, base), block, base):
             if isinstance(key, Unknown):
                 address = base
             else:
@@ -414,6 +572,7 @@ class ModuleInstance:
             res = Resource(address=address, mode=mode, type=rtype, name=name, module=self.prefix,
                            file=block.file, line=block.line, end_line=block.end_line,
                            comments=list(block.comments), parser=self.src.parser.get(block.file, "tree-sitter"))
+            res.module_root = self.ctx.module_root
             if isinstance(key, Unknown):
                 res.lines["__instances__"] = block.line
                 res.attributes["__instances_unknown__"] = key
@@ -439,6 +598,7 @@ class ModuleInstance:
                 if aname == "depends_on":
                     collect: set = set()
                     self.eval(attr.expr, self.scope(bindings, collect))
+                    collect.discard(SENSITIVE_MARK)
                     refs.update(collect)
                 continue
             collect = set()
@@ -447,6 +607,7 @@ class ModuleInstance:
             if SENSITIVE_MARK in collect:
                 collect.discard(SENSITIVE_MARK)
                 sens.add(path)
+                value = redact_unknowns(value)
             attrs[aname] = value
             lines[path] = attr.line
             refs.update(collect)
@@ -459,16 +620,26 @@ class ModuleInstance:
                 produced, hidden = self._dynamic(sub, bindings)
             else:
                 produced = [(sub.type, sub, bindings)]
-            for btype, body, b in produced:
+            for btype, body, b, *unk in produced:
                 i = counters.get(btype, 0)
                 counters[btype] = i + 1
                 a2, l2, s2, r2 = self.eval_body(body, b, f"{prefix}{btype}.{i}.", depth + 1)
+                if unk:  # a dynamic block over a collection not known statically: it may not exist at all
+                    a2 = UnknownBlock(a2, unk[0])
+                if btype in block.attributes and i == 0:  # `x = ...` and `x { }` in one block: Terraform
+                    self.ctx.errors.append(ScanError(body.file, body.line, f"{prefix}{btype} is set both as an "
+                                                     "argument and as a block; Terraform rejects this"))
+                    attrs[btype] = Unknown(f"{prefix}{btype} is set both as an argument and as a block")
+                prior = attrs.get(btype)
+                if isinstance(prior, Unknown):
+                    continue
                 attrs.setdefault(btype, []).append(a2)
                 lines.setdefault(f"{prefix}{btype}.{i}", body.line)
                 lines.update(l2)
                 sens |= s2
                 if hidden:  # its content comes from a sensitive collection
                     sens.add(f"{prefix}{btype}.{i}")
+                    redact_unknowns(a2)
                 refs |= r2
         return attrs, lines, sens, refs
 
@@ -491,7 +662,7 @@ class ModuleInstance:
             u = Unknown(f"dynamic \"{label}\" for_each is not known statically ({coll.reason})", coll.refs)
             b = dict(bindings)
             b[it_name] = {"key": u, "value": u}
-            return [(label, content, b)], hidden
+            return [(label, content, b, u)], hidden
         items = list(coll.items()) if isinstance(coll, dict) else list(enumerate(coll)) if isinstance(coll, list) else []
         out = []
         for k, v in items[:MAX_INSTANCES]:
@@ -499,6 +670,24 @@ class ModuleInstance:
             b[it_name] = {"key": k, "value": v}
             out.append((label, content, b))
         return out, hidden
+
+
+def _invalid_count(n: Any) -> str | None:
+    """Why a known `count` value is one Terraform rejects (it must be a whole number, 0 or more), else None."""
+    if isinstance(n, Unknown):
+        return None
+    if isinstance(n, bool) or not isinstance(n, (int, float)):
+        return "count is not a number (Terraform rejects this)"
+    if isinstance(n, float):
+        if n != n:
+            return "count is NaN (Terraform rejects this)"
+        if n in (float("inf"), float("-inf")):
+            return "count is infinite (Terraform rejects this)"
+        if not n.is_integer():
+            return "count is not a whole number (Terraform rejects this)"
+    if n < 0:
+        return "count is negative (Terraform rejects this)"
+    return None
 
 
 _SYSTEM_DIRS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root", "/run",
@@ -511,12 +700,16 @@ def _is_system_path(real: str) -> bool:
     return any(real == d or real.startswith(d + os.sep) for d in _SYSTEM_DIRS)
 
 
-def load_modules_json(root_dir: str) -> dict:
-    """`.terraform/modules/modules.json` (written by terraform init): module key -> absolute dir."""
+def load_modules_json(root_dir: str, repo: str | None = None) -> dict:
+    """`.terraform/modules/modules.json` (written by terraform init): module key -> absolute dir. Read only
+    inside the repository `repo` (paths.inside), and recorded in the scan cache ledger."""
+    from ..cache import read_input
+    from ..paths import inside
     path = os.path.join(root_dir, ".terraform", "modules", "modules.json")
+    if repo is not None and os.path.lexists(path) and not inside(path, repo):
+        return {}
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        data = json.loads(read_input(path).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     out = {}
