@@ -51,13 +51,15 @@ def test_json_report_every_field_on_known_input():
         assert r["remediation"].startswith("Set `direct_internet_access = \"Disabled\"`")
     failed = by_res["aws_sagemaker_notebook_instance.open"]
     assert (failed["status"], failed["line"], failed["end_line"]) == ("failed", 10, 11)
-    assert failed["message"] == "direct_internet_access = 'Enabled' (expected equal to 'Disabled')"
+    assert failed["message"] == 'direct_internet_access = "Enabled", but it must be "Disabled"'
     passed = by_res["aws_sagemaker_notebook_instance.private"]
     assert (passed["status"], passed["line"], passed["end_line"]) == ("passed", 17, 18)
     unknown = by_res["aws_sagemaker_notebook_instance.from_var"]
     assert (unknown["status"], unknown["line"]) == ("unknown", 24)
     assert unknown["message"] == ("cannot be decided statically: direct_internet_access: var.internet_access has "
-                                  "no default and no value in the scanned tfvars files")
+                                  "no default and no value in the scanned tfvars files (it must be \"Disabled\"). "
+                                  "To decide it: set it in a tfvars file passed with --var-file (or terraform.tfvars), "
+                                  "or scan a plan (terraform show -json)")
     # results are ordered by file, line, policy, resource
     assert [r["line"] for r in report["results"]] == [10, 17, 24]
 

@@ -181,7 +181,7 @@ def test_known_start_of_a_string_decides_what_it_can(tmp_path):
     assert out["google_storage_bucket_iam_member.sa"]["status"] == "passed"
     assert out["google_storage_bucket_iam_member.public"]["status"] == "failed"
     assert out["google_storage_bucket_iam_member.public"]["message"] == \
-        "member = 'allUsers' (expected not one of ['allUsers', 'allAuthenticatedUsers'])"
+        'member = "allUsers", but it must not be one of "allUsers", "allAuthenticatedUsers"'
     exact = policy("HIPAA_GCP_TEST_002", {"cond_type": "attribute", "resource_types": ["google_storage_bucket_iam_member"],
                                           "attribute": "member", "operator": "equals",
                                           "value": "serviceAccount:trainer@p.iam.gserviceaccount.com"})

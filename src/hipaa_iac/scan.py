@@ -10,6 +10,7 @@ from typing import Any
 from . import __version__
 from .graph import Graph
 from .model import Resource, ScanError
+from .policy.messages import unknown_hint
 
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 STATUS = {"T": "passed", "F": "failed", "U": "unknown"}
@@ -115,6 +116,9 @@ def make_result(p, r: Resource, v) -> dict:
         message = v.reason or meta["name"]
     else:
         message = f"cannot be decided statically: {v.reason}"
+        hint = unknown_hint(v)
+        if hint:
+            message += f". To decide it: {hint}"
     attr_name = None
     if attr:
         parts = [x for x in attr.split(".") if not x.isdigit() and x != "*"]

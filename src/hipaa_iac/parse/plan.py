@@ -248,11 +248,12 @@ def _get(obj: dict, key: str, default: Any) -> Any:
 class _ConfigResource:
     """References of one resource block of the configuration: (attribute path, references) pairs."""
 
-    __slots__ = ("exprs", "node_refs", "_at", "configured")
+    __slots__ = ("exprs", "node_refs", "_at", "configured", "tree")
 
-    def __init__(self, exprs: list[tuple[tuple, list[str]]], configured: set[str] | None = None):
+    def __init__(self, exprs: list[tuple[tuple, list[str]]], configured: set[str] | None = None, tree: Any = None):
         self.exprs = exprs
         self.configured = configured
+        self.tree = tree  # the resource's `expressions`, to tell configured nested attributes from computed ones
         targets: list[str] = []
         for _, refs in exprs:
             targets.extend(_targets(refs))
@@ -323,6 +324,39 @@ def _configured_top(expressions: Any) -> set[str] | None:
     return {str(k) for k in expressions}
 
 
+def _nested_configured(tree: Any, path: tuple) -> bool:
+    """False only when the configuration writes the block that holds `path` and that block does not set
+    it: the provider computes the value (after_unknown), it is not configured. True when it cannot tell."""
+    cur = tree
+    for step in path:
+        if isinstance(cur, dict):
+            if _is_expression(cur) or "dynamic" in cur or not isinstance(step, str):
+                return True
+            if step not in cur:
+                return False
+            cur = cur[step]
+        elif isinstance(cur, list):
+            if not isinstance(step, int) or len(cur) != 1 and step >= len(cur):
+                return True
+            cur = cur[step] if step < len(cur) else cur[0]
+        else:
+            return True
+    return True
+
+
+def _pop_path(attrs: dict, path: tuple) -> None:
+    cur: Any = attrs
+    for step in path[:-1]:
+        if isinstance(cur, dict) and isinstance(step, str):
+            cur = cur.get(step)
+        elif isinstance(cur, list) and isinstance(step, int) and step < len(cur):
+            cur = cur[step]
+        else:
+            return
+    if isinstance(cur, dict):
+        cur.pop(path[-1], None)
+
+
 def _read_configuration(doc: dict, file: str, errors: list[ScanError],
                         module_inputs: dict[str, dict[str, list[str]]]) -> dict[str, _ConfigResource]:
     """Configuration resources by key-less address (`module.a.aws_s3_bucket.b`)."""
@@ -354,7 +388,7 @@ def _read_configuration(doc: dict, file: str, errors: list[ScanError],
             expressions = r.get("expressions")
             if isinstance(expressions, dict):
                 _walk_expressions(expressions, (), exprs)
-            out[prefix + r["address"]] = _ConfigResource(exprs, _configured_top(expressions))
+            out[prefix + r["address"]] = _ConfigResource(exprs, _configured_top(expressions), expressions)
         calls = _get(module, "module_calls", {})
         if not isinstance(calls, dict):
             errors.append(ScanError(file, None, f"module_calls of {where} is not an object"))
@@ -649,6 +683,10 @@ def read_plan(doc: dict, file: str) -> tuple[list[Resource], list[ScanError]]:
                     # not set in the configuration: the provider computes it, as when the attribute is
                     # absent from the .tf file (judged as not set, as HCL and checkov judge it)
                     attrs.pop(path[0], None)
+                    continue
+                if len(path) > 1 and cres is not None and isinstance(cres.tree, dict) \
+                        and isinstance(path[-1], str) and not _nested_configured(cres.tree, path):
+                    _pop_path(attrs, path)  # a nested attribute the provider computes: not configured
                     continue
                 unknown = _unknown(cres, path, prefix, module_inputs)
                 if not _set_unknown(attrs, path, unknown):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph import Graph
-from ..model import Resource, Unknown, contains_unknown
+from ..model import Resource, Unknown, UnknownBlock
 
 TRUE, FALSE, UNK, NA = "T", "F", "U", "NA"
 MAX_REGEX_INPUT = 100_000
@@ -19,29 +19,41 @@ MAX_REGEX_INPUT = 100_000
 
 @dataclass
 class Verdict:
+    """One outcome with what decided it. Messages are built only when asked for (`reason`).
+
+    Leaf verdicts (kind "leaf") carry the attribute path, operator and expected value, and `lazy` =
+    (resource, concrete path, value found); composite ones (kind "and", "or", "not") carry the children that
+    decided (`children`) and, for `or`, every applicable alternative (`alts`). Engine and connection verdicts
+    carry free text in `what`.
+    """
     state: str  # T, F, U, NA
-    what: str = ""  # what was found: "member = 'allUsers'"
+    what: str = ""  # free text: what was found ("connected to aws_kms_key.k")
     path: str | None = None
-    expect: Any = None  # the condition tested: "one of [...]", or (operator, value) formatted when needed
+    expect: Any = None  # legacy: (operator, value) of a leaf
     negated: bool = False  # under an odd number of `not`
-    lazy: tuple | None = None  # (resource, path, value): `what` is described only when a message is needed
+    lazy: tuple | None = None  # (resource, path, value): the value is described only when a message is needed
+    kind: str = ""  # "leaf" | "and" | "or" | "not" | "" (free text)
+    op: str | None = None
+    value: Any = None
+    children: tuple = ()
+    alts: tuple = ()
+    unknown: Any = None  # the Unknown that made a leaf undecidable
 
     def negate(self) -> "Verdict":
-        flip = {TRUE: FALSE, FALSE: TRUE}.get(self.state)
-        if flip is None:
+        flip = {TRUE: FALSE, FALSE: TRUE}.get(self.state, self.state)
+        if flip == NA:
             return self
-        return Verdict(flip, self.what, self.path, self.expect, not self.negated, self.lazy)
+        if self.kind == "leaf":
+            return Verdict(flip, self.what, self.path, self.expect, not self.negated, self.lazy, "leaf", self.op,
+                           self.value, (), (), self.unknown)
+        if self.kind == "not":  # not not X = X
+            return self.children[0]
+        return Verdict(flip, self.what, self.path, None, not self.negated, None, "not", None, None, (self,))
 
     @property
     def reason(self) -> str:
-        what = _describe(*self.lazy) if self.lazy is not None else self.what
-        expect = self.expect
-        if isinstance(expect, tuple):
-            op, value = expect
-            expect = _EXPECT.get(op, op).format(v=value)
-        if not expect:
-            return what
-        return f"{what} (expected {'not ' if self.negated else ''}{expect})"
+        from .messages import describe
+        return describe(self)
 
 
 _MISSING = object()
@@ -58,6 +70,9 @@ def resolve_path(attrs: Any, path: str) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
 
     def walk(value: Any, i: int, concrete: list[str]) -> None:
+        if isinstance(value, UnknownBlock):  # a dynamic block that may not exist at all
+            out.append((".".join(concrete), value.unknown))
+            return
         if i == len(parts):
             out.append((".".join(concrete), value))
             return
@@ -95,6 +110,57 @@ def resolve_path(attrs: Any, path: str) -> list[tuple[str, Any]]:
 
     walk(attrs, 0, [])
     return out
+
+
+def unknown_in(value: Any) -> Unknown | None:
+    """The first Unknown inside a value (a dynamic block over an unknown collection counts), or None."""
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, UnknownBlock):
+        return value.unknown
+    if isinstance(value, dict):
+        for v in value.values():
+            u = unknown_in(v)
+            if u is not None:
+                return u
+    elif isinstance(value, list):
+        for v in value:
+            u = unknown_in(v)
+            if u is not None:
+                return u
+    return None
+
+
+def _is_reference(u: Unknown) -> bool:
+    """A reference to another resource's attribute (or a plan value computed from one): it is configured,
+    only its value waits for apply."""
+    return u.ref_address is not None or u.reason == "known after apply" or u.reason.endswith(" is known only after apply")
+
+
+def is_set(v: Any, allowed_refs=None) -> "bool | Unknown":
+    """Whether an attribute counts as set, as Terraform treats it: null, "" and empty collections are not set
+    (providers read them as unset); an Unknown is set when it is a reference or a string with a known start,
+    and otherwise stays unknown (a variable with no value, an absent optional() key, ...)."""
+    if v is _MISSING or v is None:
+        return False
+    if isinstance(v, Unknown):
+        if v.prefix or _is_reference(v):
+            return True
+        return v
+    if isinstance(v, UnknownBlock):
+        return v.unknown
+    if isinstance(v, (str, list, dict)) and len(v) == 0:
+        return False
+    if isinstance(v, list) and all(isinstance(x, UnknownBlock) for x in v):
+        return v[0].unknown
+    return True
+
+
+def _composite(state: str, kind: str, decided: tuple, alts: tuple = ()) -> Verdict:
+    if len(decided) == 1 and len(alts) <= 1:
+        return decided[0]
+    path = next((d.path for d in decided if d.path), None)
+    return Verdict(state, "", path, None, False, None, kind, None, None, decided, alts)
 
 
 def _s(v: Any) -> str:
@@ -227,40 +293,6 @@ def decide_on_prefix(op: str, prefix: str, value: Any) -> bool | None:
     return None
 
 
-def _describe(r: Resource, path: str, v: Any) -> str:
-    if v is _MISSING or v is None:
-        return f"{path} is not set"
-    if _is_sensitive(r, path):
-        return f"{path} is set (sensitive value not shown)"
-    text = repr(v) if isinstance(v, str) else _s(v)
-    if len(text) > 80:
-        text = text[:77] + "..."
-    return f"{path} = {text}"
-
-
-def _is_sensitive(r: Resource, path: str) -> bool:
-    if not r.sensitive:
-        return False
-    for s in r.sensitive:
-        if path == s or path.startswith(s + ".") or s.startswith(path + "."):
-            return True
-        # compare without explicit indexes
-        if ".".join(p for p in path.split(".") if not p.isdigit()) == ".".join(p for p in s.split(".") if not p.isdigit()):
-            return True
-    return False
-
-
-_EXPECT = {
-    "equals": "equal to {v!r}", "not_equals": "not {v!r}", "within": "one of {v!r}", "not_within": "none of {v!r}",
-    "regex_match": "matching {v!r}", "not_regex_match": "not matching {v!r}", "exists": "set",
-    "not_exists": "not set", "contains": "containing {v!r}", "not_contains": "not containing {v!r}",
-    "starting_with": "starting with {v!r}", "not_starting_with": "not starting with {v!r}",
-    "greater_than": "> {v}", "greater_than_or_equal": ">= {v}", "less_than": "< {v}",
-    "less_than_or_equal": "<= {v}", "is_true": "true", "is_false": "false", "is_empty": "empty",
-    "is_not_empty": "not empty", "intersects": "including one of {v!r}", "subset": "only values from {v!r}",
-}
-
-
 class DefinitionEvaluator:
     def __init__(self, graph: Graph, meta: dict, definition: Any):
         self.graph = graph
@@ -349,35 +381,26 @@ class DefinitionEvaluator:
             attrs = self._siblings[id(children)] = [
                 c for c in children if isinstance(c, dict) and c.get("cond_type", "attribute") == "attribute"
                 and not any(k in c for k in ("and", "or", "not"))]
-        results = [self._eval(c, r, attrs) for c in children]
-        unknown = None
-        any_applicable = False
-        for v in results:
-            if v.state == NA:
-                continue
-            any_applicable = True
-            if v.state == FALSE:
-                return v
-            if v.state == UNK and unknown is None:
-                unknown = v
-        if not any_applicable:
+        results = [v for v in (self._eval(c, r, attrs) for c in children) if v.state != NA]
+        if not results:
             return Verdict(NA)
-        return unknown or next(v for v in results if v.state == TRUE)
+        false = tuple(v for v in results if v.state == FALSE)
+        if false:
+            return _composite(FALSE, "and", false)
+        unknown = tuple(v for v in results if v.state == UNK)
+        if unknown:
+            return _composite(UNK, "and", unknown)
+        return _composite(TRUE, "and", tuple(results))
 
     def _or(self, children: list, r: Resource) -> Verdict:
-        results = [self._eval(c, r, None) for c in children]
-        unknown = None
-        first_false = None
-        for v in results:
-            if v.state == TRUE:
-                return v
-            if v.state == UNK and unknown is None:
-                unknown = v
-            if v.state == FALSE and first_false is None:
-                first_false = v
-        if unknown:
-            return unknown
-        return first_false or Verdict(NA)
+        results = tuple(v for v in (self._eval(c, r, None) for c in children) if v.state != NA)
+        if not results:
+            return Verdict(NA)
+        for state in (TRUE, UNK):
+            decided = tuple(v for v in results if v.state == state)
+            if decided:
+                return _composite(state, "or", decided, results)
+        return _composite(FALSE, "or", results, results)
 
     def _applies(self, node: dict, r: Resource) -> bool:
         rt = node.get("resource_types") or []
@@ -414,23 +437,25 @@ class DefinitionEvaluator:
 
     def _leaf(self, r: Resource, path: str, cpath: str, op: str, value: Any, v: Any, allowed_refs) -> Verdict:
         shown = cpath or path
-        if op in ("exists", "not_exists", "any"):
-            present = v is not _MISSING and v is not None
-            if op == "any":
-                return Verdict(TRUE, "", shown)
+        if op == "any":
+            return Verdict(TRUE, "", shown, (op, value), False, (r, shown, v), "leaf", op, value)
+        if op in ("exists", "not_exists"):
+            present = is_set(v, allowed_refs)
+            if isinstance(present, Unknown):
+                return Verdict(UNK, "", shown, (op, value), False, (r, shown, v), "leaf", op, value, unknown=present)
             ok = present if op == "exists" else not present
-            return Verdict(TRUE if ok else FALSE, f"{shown} is {'set' if present else 'not set'}", shown,
-                           "set" if op == "exists" else "not set")
-        if isinstance(v, Unknown) or contains_unknown(v) is not None:
-            u = v if isinstance(v, Unknown) else contains_unknown(v)
+            return Verdict(TRUE if ok else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf", op, value)
+        u = unknown_in(v)
+        if u is not None:
             if allowed_refs and u.ref_type in allowed_refs and isinstance(v, Unknown):
-                return Verdict(TRUE, f"{shown} references {u.ref_address} ({u.ref_type})", shown)
+                return Verdict(TRUE, f"{shown} references {u.ref_address} (the policy accepts a reference to {u.ref_type})", shown, (op, value), False,
+                               (r, shown, v), "leaf", op, value)
             if isinstance(v, Unknown) and v.prefix:
                 decided = decide_on_prefix(op, v.prefix, value)
                 if decided is not None:
-                    return Verdict(TRUE if decided else FALSE, f"{shown} starts with {v.prefix!r}", shown,
-                                   _EXPECT.get(op, op).format(v=value))
-            return Verdict(UNK, f"{shown}: {u.reason}", shown)
+                    return Verdict(TRUE if decided else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf",
+                                   op, value)
+            return Verdict(UNK, "", shown, (op, value), False, (r, shown, v), "leaf", op, value, unknown=u)
         attr = None if v is _MISSING else v
         if op in ("regex_match", "not_regex_match") and len(_s(attr)) > MAX_REGEX_INPUT:
             return Verdict(UNK, f"{shown} is longer than {MAX_REGEX_INPUT} characters: not matched against a "
@@ -439,7 +464,7 @@ class DefinitionEvaluator:
             ok = apply_operator(op, attr, value)
         except re.error as e:
             return Verdict(UNK, f"invalid regular expression in policy: {e}", shown)
-        return Verdict(TRUE if ok else FALSE, "", shown, (op, value), False, (r, shown, v))
+        return Verdict(TRUE if ok else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf", op, value)
 
     def _connection(self, node: dict, r: Resource, siblings: list) -> Verdict:
         a = node.get("resource_types") or []
@@ -475,9 +500,14 @@ class DefinitionEvaluator:
             break
         names = ", ".join(sorted(other))
         if ok_found is not None:
-            state = TRUE if want_exists else FALSE
-            return Verdict(state, f"connected to {ok_found.address}", None)
+            if want_exists:
+                return Verdict(TRUE, f"connected to {ok_found.address} (a connected {names} is required)", None)
+            return Verdict(FALSE, f"connected to {ok_found.address}, but no connected {names} is allowed", None)
         if unknown is not None:
             return Verdict(UNK, f"the connected resource's settings are not known statically: {unknown.reason}", None)
-        state = FALSE if want_exists else TRUE
-        return Verdict(state, f"no connected {names}" + (" that meets the policy" if linked else ""), None)
+        if want_exists:
+            if linked:
+                return Verdict(FALSE, f"no connected {names} satisfies the other conditions, but one is required",
+                               None)
+            return Verdict(FALSE, f"no connected {names}, but one is required", None)
+        return Verdict(TRUE, f"no connected {names} (none is allowed)", None)

@@ -1,0 +1,440 @@
+"""Messages of results: which condition decided, the value found in HCL syntax, what is required, and for an
+unknown result what is missing and how to supply it. Exact texts, for every operator and for `and`, `or`, `not`;
+plus the three-valued `exists` (unknown in, unknown out; "" and [] are not set) on real configurations."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from hipaa_iac.graph import Graph
+from hipaa_iac.load import LoadOptions, load
+from hipaa_iac.model import Resource, Unknown
+from hipaa_iac.policy.evaluate import DefinitionEvaluator
+from hipaa_iac.policy.loader import Policy, load_pack
+from hipaa_iac.policy.messages import hcl
+from hipaa_iac.scan import evaluate_policies, make_result
+
+REPO = Path(__file__).resolve().parents[1]
+META = {"id": "T", "name": "a test policy", "severity": "HIGH", "hipaa_category": "integrity",
+        "hipaa": ["164.312(c)(1)"], "nist_800_171": ["3.3.8"], "remediation": "fix it"}
+NOVAL = Unknown("var.k has no default and no value in the scanned tfvars files")
+U = "cannot be decided statically: "
+HINT = (". To decide it: set it in a tfvars file passed with --var-file (or terraform.tfvars), "
+        "or scan a plan (terraform show -json)")
+
+
+def leaf(attr: str, op: str, value=None, types=("aws_thing",)) -> dict:
+    d = {"cond_type": "attribute", "resource_types": list(types), "attribute": attr, "operator": op}
+    if value is not None:
+        d["value"] = value
+    return d
+
+
+def result(definition, attrs: dict, sensitive=(), rtype="aws_thing", meta=META) -> tuple[str, str]:
+    r = Resource(f"{rtype}.a", "managed", rtype, "a", "", "main.tf", 1, 5, attributes=attrs, sensitive=set(sensitive))
+    ev = DefinitionEvaluator(Graph([r]), meta, definition)
+    out = make_result(Policy(meta["id"], "aws", "policies/aws/T.yaml", meta, definition), r, ev.evaluate(r))
+    return out["status"], out["message"]
+
+
+@pytest.mark.parametrize("value,text", [
+    (True, "true"), (False, "false"), (None, "null"), (30, "30"), (30.0, "30"), (1.5, "1.5"),
+    ("AES256", '"AES256"'), ('say "hi"', '"say \\"hi\\""'), (["a", "b"], '["a", "b"]'), ([], "[]"),
+    ({"env": "prod", "cost center": 1}, '{env = "prod", "cost center" = 1}'), ([{"a": [True]}], "[{a = [true]}]"),
+])
+def test_values_print_in_hcl_syntax(value, text):
+    assert hcl(value) == text
+
+
+def test_long_values_are_cut():
+    assert hcl("x" * 200) == '"' + "x" * 76 + "..."
+
+
+OPERATORS = [
+    ('x', 'equals', 'Disabled', {'x': 'Enabled'}, 'failed',
+     'x = "Enabled", but it must be "Disabled"'),
+    ('x', 'equals', 'Disabled', {'x': 'Disabled'}, 'passed',
+     'x = "Disabled", as required (it must be "Disabled")'),
+    ('x', 'equals', 'Disabled', {}, 'failed',
+     'x is not set, but it must be "Disabled"'),
+    ('x', 'equals', 'Disabled', {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must be "Disabled")' + HINT),
+    ('x', 'not_equals', 'Enabled', {'x': 'Enabled'}, 'failed',
+     'x = "Enabled", but it must not be "Enabled"'),
+    ('x', 'not_equals', 'Enabled', {'x': 'Disabled'}, 'passed',
+     'x = "Disabled", as required (it must not be "Enabled")'),
+    ('x', 'not_equals', 'Enabled', {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must not be "Enabled")' + HINT),
+    ('x', 'within', ['TLS_1_2', 'TLS_1_3'], {'x': 'TLS_1_0'}, 'failed',
+     'x = "TLS_1_0", but it must be one of "TLS_1_2", "TLS_1_3"'),
+    ('x', 'within', ['TLS_1_2', 'TLS_1_3'], {'x': 'TLS_1_2'}, 'passed',
+     'x = "TLS_1_2", as required (it must be one of "TLS_1_2", "TLS_1_3")'),
+    ('x', 'within', ['TLS_1_2', 'TLS_1_3'], {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must be one of "TLS_1_2", "TLS_1_3")' + HINT),
+    ('x', 'within', ['a', 'b', 'c', 'd', 'e', 'f', 'g'], {'x': 'z'}, 'failed',
+     'x = "z", but it must be one of "a", "b", "c", "d", "e" (and 2 more listed in the policy)'),
+    ('x', 'not_within', ['allUsers', 'allAuthenticatedUsers'], {'x': 'allUsers'}, 'failed',
+     'x = "allUsers", but it must not be one of "allUsers", "allAuthenticatedUsers"'),
+    ('x', 'not_within', ['allUsers', 'allAuthenticatedUsers'], {'x': 'user:a@b.c'}, 'passed',
+     'x = "user:a@b.c", as required (it must not be one of "allUsers", "allAuthenticatedUsers")'),
+    ('x', 'exists', None, {}, 'failed',
+     'x is not set, but it must be set'),
+    ('x', 'exists', None, {'x': 'k'}, 'passed',
+     'x = "k", as required (it must be set)'),
+    ('x', 'exists', None, {'x': ''}, 'failed',
+     'x = "" (empty, which Terraform treats as not set), but it must be set'),
+    ('x', 'exists', None, {'x': []}, 'failed',
+     'x = [] (empty, which Terraform treats as not set), but it must be set'),
+    ('x', 'exists', None, {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must be set)' + HINT),
+    ('x', 'exists', None, {'x': None}, 'failed',
+     'x is not set, but it must be set'),
+    ('x', 'not_exists', None, {'x': True}, 'failed',
+     'x = true, but it must be unset'),
+    ('x', 'not_exists', None, {}, 'passed',
+     'x is not set, as required (it must be unset)'),
+    ('x', 'not_exists', None, {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must be unset)' + HINT),
+    ('x', 'regex_match', '^arn:aws:kms:', {'x': 'alias/aws/s3'}, 'failed',
+     'x = "alias/aws/s3", but it must match the pattern `^arn:aws:kms:`'),
+    ('x', 'regex_match', '^arn:aws:kms:', {'x': 'arn:aws:kms:us-east-1:1:key/k'}, 'passed',
+     'x = "arn:aws:kms:us-east-1:1:key/k", as required (it must match the pattern `^arn:aws:kms:`)'),
+    ('x', 'regex_match', '^arn:aws:kms:', {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must match the pattern `^arn:aws:kms:`)' + HINT),
+    ('x', 'not_regex_match', '^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/', {'x': 'alias/aws/s3'}, 'failed',
+     'x = "alias/aws/s3", but it must not match the pattern `^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/`'),
+    ('x', 'not_regex_match', '^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/', {'x': 'arn:aws:kms:us-east-1:1:key/k'}, 'passed',
+     'x = "arn:aws:kms:us-east-1:1:key/k", as required (it must not match the pattern `^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/`)'),
+    ('x', 'contains', 'aws:kms', {'x': ['AES256']}, 'failed',
+     'x = ["AES256"], but it must contain "aws:kms"'),
+    ('x', 'contains', 'aws:kms', {'x': ['aws:kms', 'x']}, 'passed',
+     'x = ["aws:kms", "x"], as required (it must contain "aws:kms")'),
+    ('x', 'contains', 'aws:kms', {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must contain "aws:kms")' + HINT),
+    ('x', 'not_contains', '0.0.0.0/0', {'x': ['0.0.0.0/0']}, 'failed',
+     'x = ["0.0.0.0/0"], but it must not contain "0.0.0.0/0"'),
+    ('x', 'not_contains', '0.0.0.0/0', {'x': ['10.0.0.0/8']}, 'passed',
+     'x = ["10.0.0.0/8"], as required (it must not contain "0.0.0.0/0")'),
+    ('x', 'starting_with', 'projects/', {'x': 'folders/1'}, 'failed',
+     'x = "folders/1", but it must start with "projects/"'),
+    ('x', 'starting_with', 'projects/', {'x': 'projects/p'}, 'passed',
+     'x = "projects/p", as required (it must start with "projects/")'),
+    ('x', 'not_starting_with', 'alias/aws/', {'x': 'alias/aws/x'}, 'failed',
+     'x = "alias/aws/x", but it must not start with "alias/aws/"'),
+    ('x', 'ending_with', '.gov', {'x': 'a.com'}, 'failed',
+     'x = "a.com", but it must end with ".gov"'),
+    ('x', 'not_ending_with', '.com', {'x': 'a.com'}, 'failed',
+     'x = "a.com", but it must not end with ".com"'),
+    ('x', 'greater_than', 0, {'x': 0}, 'failed',
+     'x = 0, but it must be greater than 0'),
+    ('x', 'greater_than', 0, {'x': 1}, 'passed',
+     'x = 1, as required (it must be greater than 0)'),
+    ('x', 'greater_than_or_equal', 365, {'x': 30}, 'failed',
+     'x = 30, but it must be at least 365'),
+    ('x', 'greater_than_or_equal', 365, {'x': 400}, 'passed',
+     'x = 400, as required (it must be at least 365)'),
+    ('x', 'greater_than_or_equal', 365, {}, 'failed',
+     'x is not set, but it must be at least 365'),
+    ('x', 'greater_than_or_equal', 365, {'x': NOVAL}, 'unknown',
+     U + 'x: var.k has no default and no value in the scanned tfvars files (it must be at least 365)' + HINT),
+    ('x', 'less_than', 91, {'x': 120}, 'failed',
+     'x = 120, but it must be less than 91'),
+    ('x', 'less_than_or_equal', 90, {'x': 120.0}, 'failed',
+     'x = 120, but it must be at most 90'),
+    ('x', 'less_than_or_equal', 90, {'x': 1.5}, 'passed',
+     'x = 1.5, as required (it must be at most 90)'),
+    ('x', 'is_true', None, {'x': False}, 'failed',
+     'x = false, but it must be true'),
+    ('x', 'is_true', None, {'x': True}, 'passed',
+     'x = true, as required (it must be true)'),
+    ('x', 'is_false', None, {'x': True}, 'failed',
+     'x = true, but it must be false'),
+    ('x', 'is_empty', None, {'x': ['a']}, 'failed',
+     'x = ["a"], but it must be empty or unset'),
+    ('x', 'is_not_empty', None, {'x': []}, 'failed',
+     'x = [], but it must not be empty'),
+    ('x', 'intersects', ['a', 'b'], {'x': ['c']}, 'failed',
+     'x = ["c"], but it must include at least one of "a", "b"'),
+    ('x', 'not_intersects', ['a', 'b'], {'x': ['a', 'c']}, 'failed',
+     'x = ["a", "c"], but it must include none of "a", "b"'),
+    ('x', 'subset', ['a', 'b'], {'x': ['a', 'c']}, 'failed',
+     'x = ["a", "c"], but it must contain only values from "a", "b"'),
+    ('x', 'not_subset', ['a', 'b'], {'x': ['a']}, 'failed',
+     'x = ["a"], but it must contain a value other than "a", "b"'),
+    ('x', 'length_equals', 1, {'x': ['a', 'b']}, 'failed',
+     'x = ["a", "b"], but it must have exactly 1 element'),
+    ('x', 'length_greater_than', 0, {'x': []}, 'failed',
+     'x = [], but it must have more than 0 elements'),
+    ('x', 'length_greater_than', 0, {'x': {'a': 1, 'b c': 'd'}}, 'passed',
+     'x = {a = 1, "b c" = "d"}, as required (it must have more than 0 elements)'),
+    ('x', 'equals_ignore_case', 'enabled', {'x': 'Disabled'}, 'failed',
+     'x = "Disabled", but it must be "enabled" (in any case)'),
+    ('rule.*.sse', 'equals', 'aws:kms', {'rule': [{'sse': 'AES256'}]}, 'failed',
+     'rule.0.sse = "AES256", but it must be "aws:kms"'),
+    ('rule.*.sse', 'equals', 'aws:kms', {'rule': []}, 'failed',
+     'rule is not set, but it must be "aws:kms"'),
+    ('password', 'equals', 'x', {'password': 'hunter2'}, 'failed',
+     'password is set (sensitive), but it must be "x"'),
+]
+
+
+@pytest.mark.parametrize("attr,op,value,attrs,status,message", OPERATORS)
+def test_each_operator_failed_passed_unknown(attr, op, value, attrs, status, message):
+    sensitive = ["password"] if attr == "password" else []
+    assert result(leaf(attr, op, value), attrs, sensitive) == (status, message)
+
+
+PUBLIC = {"or": [leaf("publicly_accessible", "not_exists"), leaf("publicly_accessible", "equals", False)]}
+RETENTION = {"or": [leaf("retention_in_days", "not_exists"), leaf("retention_in_days", "equals", 0),
+                    leaf("retention_in_days", "greater_than_or_equal", 2190)]}
+TWO = {"or": [leaf("a", "equals", True), leaf("b", "exists")]}
+
+
+@pytest.mark.parametrize("definition,attrs,status,message", [
+    # every alternative of an `or` is said, not only the first (was "publicly_accessible is set (expected not set)")
+    (PUBLIC, {"publicly_accessible": True}, "failed", "publicly_accessible = true, but it must be unset or false"),
+    (PUBLIC, {"publicly_accessible": False}, "passed",
+     "publicly_accessible = false, as required (it must be unset or false)"),
+    (PUBLIC, {}, "passed", "publicly_accessible is not set, as required (it must be unset or false)"),
+    (PUBLIC, {"publicly_accessible": NOVAL}, "unknown",
+     U + "publicly_accessible: var.k has no default and no value in the scanned tfvars files "
+         "(it must be unset or false)" + HINT),
+    # was "retention_in_days is set (expected not set)" for 30
+    (RETENTION, {"retention_in_days": 30}, "failed",
+     "retention_in_days = 30, but it must be unset, 0 or at least 2190"),
+    (RETENTION, {"retention_in_days": 3000}, "passed",
+     "retention_in_days = 3000, as required (it must be unset, 0 or at least 2190)"),
+    (TWO, {"a": False}, "failed", "a = false and b is not set, but a must be true or b must be set"),
+    (TWO, {"b": "x"}, "passed", 'b = "x", as required (a must be true or b must be set)'),
+    (TWO, {"a": NOVAL}, "unknown",
+     U + "a: var.k has no default and no value in the scanned tfvars files (it must be true); the other "
+         "alternatives do not hold (b is not set)" + HINT),
+])
+def test_or(definition, attrs, status, message):
+    assert result(definition, attrs) == (status, message)
+
+
+ENCRYPTED = {"and": [leaf("storage_encrypted", "equals", True), leaf("kms_key_id", "exists"),
+                     leaf("kms_key_id", "not_regex_match", "^alias/aws/")]}
+
+
+@pytest.mark.parametrize("attrs,status,message", [
+    # every failed part of an `and` is said
+    ({}, "failed", "storage_encrypted is not set, but it must be true; kms_key_id is not set, but it must be set"),
+    ({"storage_encrypted": True}, "failed", "kms_key_id is not set, but it must be set"),
+    ({"storage_encrypted": True, "kms_key_id": "alias/aws/rds"}, "failed",
+     'kms_key_id = "alias/aws/rds", but it must not match the pattern `^alias/aws/`'),
+    ({"storage_encrypted": True, "kms_key_id": "arn:aws:kms:us-east-1:111122223333:key/k"}, "passed",
+     'storage_encrypted = true, as required (it must be true); kms_key_id = '
+     '"arn:aws:kms:us-east-1:111122223333:key/k", as required (it must be set and not match the pattern '
+     '`^alias/aws/`)'),
+    # a known failure decides even when another part is unknown
+    ({"storage_encrypted": False, "kms_key_id": NOVAL}, "failed", "storage_encrypted = false, but it must be true"),
+    ({"storage_encrypted": True, "kms_key_id": NOVAL}, "unknown",
+     U + "kms_key_id: var.k has no default and no value in the scanned tfvars files (it must be set and not match "
+         "the pattern `^alias/aws/`)" + HINT),
+])
+def test_and(attrs, status, message):
+    assert result(ENCRYPTED, attrs) == (status, message)
+
+
+OPEN = {"not": {"and": [leaf("cidr_blocks", "contains", "0.0.0.0/0"), leaf("from_port", "less_than_or_equal", 22),
+                        leaf("to_port", "greater_than_or_equal", 22)]}}
+INGRESS = {"or": [leaf("type", "equals", "egress"), OPEN]}
+
+
+@pytest.mark.parametrize("definition,attrs,status,message", [
+    ({"not": leaf("direct_internet_access", "equals", "Enabled")}, {"direct_internet_access": "Enabled"}, "failed",
+     'direct_internet_access = "Enabled", but it must not be "Enabled"'),
+    ({"not": leaf("direct_internet_access", "equals", "Enabled")}, {"direct_internet_access": "Disabled"}, "passed",
+     'direct_internet_access = "Disabled", as required (it must not be "Enabled")'),
+    ({"not": leaf("direct_internet_access", "equals", "Enabled")}, {"direct_internet_access": NOVAL}, "unknown",
+     U + 'direct_internet_access: var.k has no default and no value in the scanned tfvars files (it must not be '
+         '"Enabled")' + HINT),
+    ({"not": {"not": leaf("a", "exists")}}, {}, "failed", "a is not set, but it must be set"),
+    (OPEN, {"cidr_blocks": ["0.0.0.0/0"], "from_port": 22, "to_port": 22}, "failed",
+     'cidr_blocks = ["0.0.0.0/0"] (contains "0.0.0.0/0"), from_port = 22 (at most 22) and to_port = 22 '
+     '(at least 22): this combination is not allowed'),
+    (OPEN, {"cidr_blocks": ["10.0.0.0/8"], "from_port": 22, "to_port": 22}, "passed",
+     'cidr_blocks = ["10.0.0.0/8"], as required (it must not contain "0.0.0.0/0")'),
+    # given the other two, only to_port < 22 would pass
+    (OPEN, {"cidr_blocks": ["0.0.0.0/0"], "from_port": 22, "to_port": NOVAL}, "unknown",
+     U + "to_port: var.k has no default and no value in the scanned tfvars files (it must be less than 22)" + HINT),
+    ({"not": {"or": [leaf("a", "equals", "x"), leaf("b", "equals", "y")]}}, {"a": "x"}, "failed",
+     'a = "x": this is not allowed'),
+    ({"not": {"or": [leaf("a", "equals", "x"), leaf("b", "equals", "y")]}}, {"a": "z", "b": "z"}, "passed",
+     'a = "z" and b = "z": not the combination the policy forbids'),
+    # an ingress rule open to the world (was "type is not set (expected equal to 'egress')")
+    (INGRESS, {"type": "ingress", "cidr_blocks": ["0.0.0.0/0"], "from_port": 0, "to_port": 65535}, "failed",
+     'cidr_blocks = ["0.0.0.0/0"] (contains "0.0.0.0/0"), from_port = 0 (at most 22) and to_port = 65535 '
+     '(at least 22): this combination is not allowed unless type is "egress" (type = "ingress")'),
+    (INGRESS, {"type": "egress"}, "passed", 'type = "egress", as required (it must be "egress")'),
+])
+def test_not(definition, attrs, status, message):
+    assert result(definition, attrs) == (status, message)
+
+
+def test_sensitive_values_are_never_printed():
+    for definition in (leaf("password", "equals", "x"), {"not": leaf("password", "regex_match", "^h")},
+                       {"or": [leaf("password", "not_exists"), leaf("password", "within", ["a", "b"])]}):
+        status, message = result(definition, {"password": "hunter2"}, sensitive=["password"])
+        assert "hunter2" not in message and "password is set (sensitive)" in message, message
+
+
+def test_connection_messages():
+    key = Resource("aws_kms_key.k", "managed", "aws_kms_key", "k", "", "main.tf", 1, 2)
+    bucket = Resource("aws_s3_bucket.b", "managed", "aws_s3_bucket", "b", "", "main.tf", 3, 4, refs={"aws_kms_key.k"})
+    lone = Resource("aws_s3_bucket.c", "managed", "aws_s3_bucket", "c", "", "main.tf", 5, 6)
+    g = Graph([key, bucket, lone])
+    d = {"cond_type": "connection", "resource_types": ["aws_s3_bucket"], "connected_resource_types": ["aws_kms_key"],
+         "operator": "exists"}
+    ev = DefinitionEvaluator(g, META, d)
+    assert ev.evaluate(bucket).reason == "connected to aws_kms_key.k (a connected aws_kms_key is required)"
+    assert ev.evaluate(lone).reason == "no connected aws_kms_key, but one is required"
+
+
+def _scan(tmp_path: Path, tf: str, definition: dict, files: dict | None = None) -> dict:
+    (tmp_path / "main.tf").write_text(textwrap.dedent(tf))
+    for name, text in (files or {}).items():
+        (tmp_path / name).write_text(text)
+    g = load([str(tmp_path)], LoadOptions())
+    p = Policy("T", "aws", "policies/aws/T.yaml", {**META, "description": "d" * 30, "category": "ENCRYPTION",
+                                                   "guideline": "x", "source": "test"}, definition)
+    return {r["resource"]: (r["status"], r["message"]) for r in evaluate_policies(g, [p])}
+
+
+EXISTS_TF = """
+variable "key" {}
+variable "untyped" { default = {} }
+variable "typed" {
+  type    = object({ key = optional(string) })
+  default = {}
+}
+resource "aws_kms_key" "k" {}
+resource "aws_thing" "empty_string" { kms_key_id = "" }
+resource "aws_thing" "empty_list" { kms_key_id = [] }
+resource "aws_thing" "null" { kms_key_id = null }
+resource "aws_thing" "literal" { kms_key_id = "arn:aws:kms:us-east-1:111122223333:key/k" }
+resource "aws_thing" "reference" { kms_key_id = aws_kms_key.k.arn }
+resource "aws_thing" "known_start" { kms_key_id = "arn:aws:kms:${var.key}" }
+resource "aws_thing" "no_value" { kms_key_id = var.key }
+resource "aws_thing" "absent_key" { kms_key_id = var.untyped.key }
+resource "aws_thing" "optional_key" { kms_key_id = var.typed.key }
+"""
+
+
+def test_exists_is_three_valued_and_empty_is_not_set(tmp_path):
+    got = _scan(tmp_path, EXISTS_TF, leaf("kms_key_id", "exists"))
+    assert {k: v[0] for k, v in got.items()} == {
+        "aws_thing.empty_string": "failed", "aws_thing.empty_list": "failed", "aws_thing.null": "failed",
+        "aws_thing.literal": "passed", "aws_thing.reference": "passed", "aws_thing.known_start": "passed",
+        # unknown in, unknown out: a variable with no value, a key the input object may not have
+        "aws_thing.no_value": "unknown", "aws_thing.absent_key": "unknown",
+        # optional() without a default is null when absent: not set
+        "aws_thing.optional_key": "failed",
+    }
+    assert got["aws_thing.empty_string"][1] == \
+        'kms_key_id = "" (empty, which Terraform treats as not set), but it must be set'
+    assert got["aws_thing.reference"][1] == "kms_key_id references aws_kms_key.k, as required (it must be set)"
+    assert got["aws_thing.absent_key"][1] == (
+        U + "kms_key_id: var.untyped.key has no key with that name (it must be set). To decide it: set that key in the "
+            "input object, or give the optional() attribute a default")
+    not_set = _scan(tmp_path, EXISTS_TF, leaf("kms_key_id", "not_exists"))
+    assert {k: v[0] for k, v in not_set.items()} == {
+        k: {"passed": "failed", "failed": "passed"}.get(v[0], v[0]) for k, v in got.items()}
+
+
+DYNAMIC_TF = """
+variable "rules" {}
+resource "aws_thing" "unknown_collection" {
+  dynamic "logging" {
+    for_each = var.rules
+    content { target_bucket = "logs" }
+  }
+}
+resource "aws_thing" "empty_collection" {
+  dynamic "logging" {
+    for_each = []
+    content { target_bucket = "logs" }
+  }
+}
+resource "aws_thing" "one" {
+  dynamic "logging" {
+    for_each = ["x"]
+    content { target_bucket = "logs" }
+  }
+}
+resource "aws_thing" "static_and_unknown" {
+  logging { target_bucket = "logs" }
+  dynamic "logging" {
+    for_each = var.rules
+    content { target_bucket = "other" }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("definition,expected", [
+    (leaf("logging", "exists"), {"unknown_collection": "unknown", "empty_collection": "failed", "one": "passed",
+                                 "static_and_unknown": "passed"}),
+    (leaf("logging", "not_exists"), {"unknown_collection": "unknown", "empty_collection": "passed", "one": "failed",
+                                     "static_and_unknown": "failed"}),
+    (leaf("logging.*.target_bucket", "equals", "logs"),
+     {"unknown_collection": "unknown", "empty_collection": "failed", "one": "passed", "static_and_unknown": "passed"}),
+])
+def test_a_dynamic_block_over_an_unknown_collection_may_not_exist(tmp_path, definition, expected):
+    got = _scan(tmp_path, DYNAMIC_TF, definition)
+    assert {k.split(".")[1]: v[0] for k, v in got.items()} == expected
+
+
+def test_dynamic_unknown_message(tmp_path):
+    got = _scan(tmp_path, DYNAMIC_TF, leaf("logging", "exists"))
+    assert got["aws_thing.unknown_collection"][1] == (
+        U + 'logging: dynamic "logging" for_each is not known statically (var.rules has no default and no value in '
+            'the scanned tfvars files) (it must be set)' + HINT)
+
+
+def _plan(tmp_path: Path, after: dict, after_unknown: dict, expressions: dict) -> dict:
+    doc = {"format_version": "1.2", "terraform_version": "1.9.0",
+           "planned_values": {"root_module": {"resources": [
+               {"address": "aws_thing.a", "mode": "managed", "type": "aws_thing", "name": "a", "values": after}]}},
+           "resource_changes": [{"address": "aws_thing.a", "mode": "managed", "type": "aws_thing", "name": "a",
+                                 "change": {"actions": ["create"], "before": None, "after": after,
+                                            "after_unknown": after_unknown}}],
+           "configuration": {"root_module": {"resources": [
+               {"address": "aws_thing.a", "mode": "managed", "type": "aws_thing", "name": "a",
+                "expressions": expressions}]}}}
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    g = load([str(tmp_path / "plan.json")], LoadOptions())
+    return g.by_address["aws_thing.a"].attributes
+
+
+def test_plan_nested_attribute_the_provider_computes_is_not_configured(tmp_path):
+    attrs = _plan(tmp_path, {"rule": [{"sse": {}}]},
+                  {"rule": [{"sse": {"kms_master_key_id": True, "algorithm": True}}]},
+                  {"rule": [{"sse": {"algorithm": {"references": ["var.alg"]}}}]})
+    # algorithm is written (from a variable Terraform resolves at apply); kms_master_key_id is computed
+    assert attrs["rule"][0]["sse"] == {"algorithm": Unknown("known after apply")}
+    assert isinstance(attrs["rule"][0]["sse"]["algorithm"], Unknown)
+
+
+def test_pack_policies_say_what_is_wrong():
+    pack = {p.id: p for p in load_pack(str(REPO / "policies")).policies}
+
+    def run(pid, rtype, attrs):
+        p = pack[pid]
+        return result(p.definition, attrs, rtype=rtype, meta=p.meta)
+    assert run("HIPAA_AWS_RDS_003", "aws_db_instance", {"publicly_accessible": True}) == (
+        "failed", "publicly_accessible = true, but it must be unset or false")
+    assert run("HIPAA_AWS_KMS_003", "aws_kms_key", {}) == (
+        "passed", "policy is not set, as required (it must be unset or not match the pattern given in the policy)")
+    status, message = run("HIPAA_AWS_VPC_001", "aws_security_group_rule",
+                          {"type": "ingress", "cidr_blocks": ["0.0.0.0/0"], "from_port": 22, "to_port": 22,
+                           "protocol": "tcp"})
+    assert status == "failed"
+    assert message.startswith('cidr_blocks = ["0.0.0.0/0"] (contains "0.0.0.0/0"), from_port = 22 (at most 22) '
+                              'and to_port = 22 (at least 22): this combination is not allowed unless type is '
+                              '"egress" (type = "ingress")'), message
