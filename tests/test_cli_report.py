@@ -40,7 +40,7 @@ def test_json_report_every_field_on_known_input():
               "title": "SageMaker notebook instance has direct internet access", "severity": "high",
               "hipaa_category": "network_isolation", "resource_type": "aws_sagemaker_notebook_instance",
               "file": "main.tf", "attribute": "direct_internet_access",
-              "hipaa": ["164.312(a)(1)", "164.312(e)(1)", "164.308(a)(4)(ii)(A)"],
+              "hipaa": ["164.312(a)(1)", "164.312(e)(1)"],
               "nist_800_171": ["3.13.1", "3.13.5", "3.13.6", "3.1.3"], "suppression": None}
     by_res = {r["resource"]: r for r in report["results"]}
     assert set(by_res) == {"aws_sagemaker_notebook_instance.open", "aws_sagemaker_notebook_instance.private",
@@ -80,7 +80,7 @@ def test_text_report_groups_by_file_with_citations_and_summary():
     assert lines[0] == "main.tf"
     assert lines[1].split() == ["FAILED", "HIGH", "main.tf:10", "HIPAA_AWS_SAGEMAKER_001",
                                 "aws_sagemaker_notebook_instance.open"]
-    assert "      HIPAA 164.312(a)(1), 164.312(e)(1), 164.308(a)(4)(ii)(A) | NIST 800-171 3.13.1, 3.13.5, 3.13.6, 3.1.3" in lines
+    assert "      HIPAA 164.312(a)(1), 164.312(e)(1) | NIST 800-171 3.13.1, 3.13.5, 3.13.6, 3.1.3" in lines
     assert "\033[" not in p.stdout  # no colour when not a TTY
     assert lines[-1] == ("hipaa-iac: 1 failed, 1 passed, 1 unknown, 0 suppressed, 0 errors; 3 resources in 1 files, "
                          "1 policies -> failed")
@@ -144,7 +144,7 @@ def test_policies_list_and_show():
     p = run("policies", "show", "HIPAA_AWS_SAGEMAKER_001")
     assert p.returncode == 0
     assert p.stdout.startswith("HIPAA_AWS_SAGEMAKER_001: SageMaker notebook instance has direct internet access")
-    assert "HIPAA: 164.312(a)(1), 164.312(e)(1), 164.308(a)(4)(ii)(A)" in p.stdout
+    assert "HIPAA: 164.312(a)(1), 164.312(e)(1)" in p.stdout
     assert run("policies", "show", "NOPE").returncode == 2
 
 

@@ -98,3 +98,54 @@ def test_policy_citations_are_in_the_catalogue(path):
     hipaa, nist = meta.get("hipaa"), meta.get("nist_800_171")
     assert hipaa and nist, f"{path.name}: metadata.hipaa and metadata.nist_800_171 must not be empty"
     assert validate_citations(hipaa, nist) == [], path.name
+
+
+def test_citation_table_by_category_is_complete_and_reviewed():
+    from hipaa_iac.controls import category_citations
+    from hipaa_iac.policy.schema import HIPAA_CATEGORIES
+    for cat in HIPAA_CATEGORIES:
+        profiles = category_citations(cat)
+        assert profiles, cat
+        assert validate_citations([c for p in profiles for c in p["hipaa"]],
+                                  [c for p in profiles for c in p["nist_800_171"]]) == []
+        for p in profiles:
+            # clearinghouse isolation is not network isolation
+            assert "164.308(a)(4)(ii)(A)" not in p["hipaa"], (cat, p["profile"])
+            # FIPS-validated cryptography only where the setting chooses the validated module or cipher suites
+            if "3.13.11" in p["nist_800_171"]:
+                assert p["profile"] in ("tls_policy_by_name", "hsm_backed_key"), (cat, p["profile"])
+    # business associate contracts: not for egress or telemetry flags
+    egress = next(p for p in category_citations("ai_data_use") if p["profile"] == "egress_and_telemetry")
+    assert "164.308(b)(1)" not in egress["hipaa"]
+    assert category_citations("network_isolation")[0]["hipaa"] == ["164.312(a)(1)", "164.312(e)(1)"]
+
+
+def test_citation_deviation():
+    from hipaa_iac.controls import citation_deviation
+    ok = {"hipaa_category": "network_isolation", "hipaa": ["164.312(e)(1)", "164.312(a)(1)"],
+          "nist_800_171": ["3.13.1", "3.13.5", "3.13.6", "3.1.3"]}
+    assert citation_deviation(ok) is None  # order does not matter
+    old = {**ok, "hipaa": ["164.312(a)(1)", "164.312(e)(1)", "164.308(a)(4)(ii)(A)"]}
+    assert citation_deviation(old) == (
+        "hipaa ['164.308(a)(4)(ii)(A)', '164.312(a)(1)', '164.312(e)(1)'] / nist_800_171 ['3.1.3', '3.13.1', "
+        "'3.13.5', '3.13.6'] match no citation profile of network_isolation (exposure, service_perimeter, enclave, "
+        "exposure_and_encryption); use one, or say why in citation_override_reason")
+    assert citation_deviation({**old, "citation_override_reason": "a stated reason"}) is None
+    assert citation_deviation({**old, "citation_override_reason": "  "}) is not None
+
+
+def test_profile_table_errors():
+    raw = raw_table()
+    raw["citations_by_category"] = {"integrity": [{"profile": "x", "hipaa": ["164.312(z)"], "nist_800_171": []},
+                                                  {"same_as": "nothing/here"}]}
+    errors = table_errors(raw)
+    assert "citations_by_category.integrity[0]: unknown hipaa id '164.312(z)'" in errors
+    assert "citations_by_category.integrity[0]: nist_800_171 must be a non-empty list" in errors
+    assert "citations_by_category.integrity[1]: same_as 'nothing/here' names no profile" in errors
+
+
+@pytest.mark.parametrize("path", POLICY_FILES, ids=[p.stem for p in POLICY_FILES])
+def test_policy_citations_follow_the_table(path):
+    from hipaa_iac.controls import citation_deviation
+    meta = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("metadata") or {}
+    assert citation_deviation(meta) is None, f"{path.name}: {citation_deviation(meta)}"

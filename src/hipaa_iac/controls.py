@@ -1,8 +1,9 @@
-"""The control catalogue: HIPAA Security Rule citations and NIST SP 800-171 rev2 requirements.
+"""The control catalogue: HIPAA Security Rule citations and NIST SP 800-171 Rev. 2 requirements.
 
 Data lives in `data/controls.yaml` (sourced and dated there). This module loads it once, checks that it
 is well formed and validates the citations a policy declares, so that a typo fails CI instead of
-reaching an auditor.
+reaching an auditor. `citations_by_category` there is the reviewed table of which citations each kind of
+policy carries; `citation_deviation` says when a policy departs from it without a stated reason.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import yaml
 HIPAA_ID = re.compile(r"^164\.3(0[89]|1[0246])(\((?:[a-z]|[0-9]+|[ivx]+|[A-Z])\))+$|^164\.50[24]\([a-z]\)$")
 NIST_ID = re.compile(r"^3\.(\d|1[0-4])\.\d{1,2}$")
 RA_VALUES = {"R", "A"}
+NIST_REVISION = "SP 800-171 Rev. 2"  # printed wherever NIST ids are shown
 KINDS = {"standard", "specification"}
 
 
@@ -40,7 +42,44 @@ def load_controls() -> dict[str, Any]:
                               "rule": entry.get("rule", "security")}
     nist = {entry["id"]: {**entry, "order": i} for i, entry in enumerate(raw["nist_800_171"])}
     return {"version": str(raw["version"]), "sections": dict(raw["sections"]),
-            "hipaa": hipaa, "nist_800_171": nist}
+            "hipaa": hipaa, "nist_800_171": nist, "by_category": _profiles(raw.get("citations_by_category") or {})}
+
+
+def _profiles(table: dict) -> dict[str, list[dict]]:
+    """{category: [{"profile", "hipaa", "nist_800_171", "note"}]}, `same_as` entries resolved."""
+    out: dict[str, list[dict]] = {}
+    for cat, entries in table.items():
+        out[cat] = []
+        for e in entries:
+            if "same_as" in e:
+                c, name = e["same_as"].split("/", 1)
+                e = next(x for x in table[c] if x.get("profile") == name)
+                e = {**e, "profile": f"{c}/{name}"}
+            out[cat].append({"profile": e["profile"], "hipaa": list(e["hipaa"]),
+                             "nist_800_171": list(e["nist_800_171"]), "note": e.get("note", "")})
+    return out
+
+
+def category_citations(category: str) -> list[dict]:
+    """The reviewed citation profiles of a hipaa_category (the first is its default)."""
+    return load_controls()["by_category"].get(category, [])
+
+
+def citation_deviation(meta: dict) -> str | None:
+    """Why a policy's citations are not in the table for its category (None when they are, or when the
+    policy states its reason in `citation_override_reason`)."""
+    if str(meta.get("citation_override_reason") or "").strip():
+        return None
+    profiles = category_citations(meta.get("hipaa_category", ""))
+    if not profiles:
+        return f"hipaa_category {meta.get('hipaa_category')!r} has no row in citations_by_category"
+    have = (set(meta.get("hipaa") or []), set(meta.get("nist_800_171") or []))
+    for p in profiles:
+        if have == (set(p["hipaa"]), set(p["nist_800_171"])):
+            return None
+    names = ", ".join(p["profile"] for p in profiles)
+    return (f"hipaa {sorted(have[0])} / nist_800_171 {sorted(have[1])} match no citation profile of "
+            f"{meta.get('hipaa_category')} ({names}); use one, or say why in citation_override_reason")
 
 
 def table_errors(raw: Any) -> list[str]:
@@ -84,6 +123,41 @@ def table_errors(raw: Any) -> list[str]:
                     errors.append(f"{cid}: section not in sections")
             elif not str(entry.get("family", "")).strip():
                 errors.append(f"{cid}: empty family")
+    errors.extend(_profile_errors(raw))
+    return errors
+
+
+def _profile_errors(raw: dict) -> list[str]:
+    table = raw.get("citations_by_category")
+    if table is None:
+        return []
+    if not isinstance(table, dict):
+        return ["citations_by_category must be a mapping of hipaa_category to profiles"]
+    hipaa = {e.get("id") for e in raw["hipaa"] or [] if isinstance(e, dict)}
+    nist = {e.get("id") for e in raw["nist_800_171"] or [] if isinstance(e, dict)}
+    errors: list[str] = []
+    for cat, entries in table.items():
+        if not isinstance(entries, list) or not entries:
+            errors.append(f"citations_by_category.{cat}: expected a non-empty list of profiles")
+            continue
+        for n, e in enumerate(entries):
+            where = f"citations_by_category.{cat}[{n}]"
+            if not isinstance(e, dict):
+                errors.append(f"{where}: not a mapping")
+                continue
+            if "same_as" in e:
+                c, _, name = str(e["same_as"]).partition("/")
+                if not any(isinstance(x, dict) and x.get("profile") == name for x in table.get(c) or []):
+                    errors.append(f"{where}: same_as {e['same_as']!r} names no profile")
+                continue
+            if not e.get("profile"):
+                errors.append(f"{where}: missing 'profile'")
+            for key, known in (("hipaa", hipaa), ("nist_800_171", nist)):
+                ids = e.get(key)
+                if not isinstance(ids, list) or not ids:
+                    errors.append(f"{where}: {key} must be a non-empty list")
+                    continue
+                errors.extend(f"{where}: unknown {key} id {i!r}" for i in ids if i not in known)
     return errors
 
 
