@@ -30,9 +30,17 @@ def test_json_report_every_field_on_known_input():
     report = json.loads(p.stdout)
     jsonschema.validate(report, SCHEMA)
     assert report["schema_version"] == 1
-    assert report["tool"] == {"name": "hipaa-iac", "version": "0.1.0"}
-    assert report["scan"] == {"roots": ["fixtures/stacks/sagemaker-noncompliant"], "policy_pack": "0.1.0", "policies": 1,
-                              "scope": "all", "generated_at": None}
+    assert report["tool"] == {"name": "hipaa-iac", "version": "0.1.0", "nist_revision": "SP 800-171 Rev. 2"}
+    scan = dict(report["scan"])
+    import datetime as dt
+    when = dt.datetime.strptime(scan.pop("generated_at"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    assert abs((dt.datetime.now(dt.timezone.utc) - when).total_seconds()) < 600  # the real scan time
+    repo = scan.pop("repository")
+    assert (repo["name"], repo["path"]) == (REPO.name, "fixtures/stacks/sagemaker-noncompliant")
+    assert repo["commit"] is None or len(repo["commit"]) == 40
+    assert scan == {"roots": ["fixtures/stacks/sagemaker-noncompliant"], "policy_pack": "0.1.0", "policies": 1,
+                    "scope": "all", "gate": {"severity_threshold": "low", "unknown": "warn", "baseline": False,
+                                             "verdict": "failed"}}
     assert report["summary"] == {"files": 1, "resources": 3, "policies": 1, "passed": 1, "failed": 1,
                                  "unknown": 1, "suppressed": 0, "errors": 0}
     assert report["errors"] == [] and report["warnings"] == []
@@ -80,10 +88,10 @@ def test_text_report_groups_by_file_with_citations_and_summary():
     assert lines[0] == "main.tf"
     assert lines[1].split() == ["FAILED", "HIGH", "main.tf:10", "HIPAA_AWS_SAGEMAKER_001",
                                 "aws_sagemaker_notebook_instance.open"]
-    assert "      HIPAA 164.312(a)(1), 164.312(e)(1) | NIST 800-171 3.13.1, 3.13.5, 3.13.6, 3.1.3" in lines
+    assert "      HIPAA 164.312(a)(1), 164.312(e)(1) | NIST SP 800-171 Rev. 2 3.13.1, 3.13.5, 3.13.6, 3.1.3" in lines
     assert "\033[" not in p.stdout  # no colour when not a TTY
-    assert lines[-1] == ("hipaa-iac: 1 failed, 1 passed, 1 unknown, 0 suppressed, 0 errors; 3 resources in 1 files, "
-                         "1 policies -> failed")
+    assert lines[-1] == ("hipaa-iac: 1 failed, 1 passed, 1 unknown, 0 suppressed, 0 errors; 3 resources in 1 file, "
+                         "1 policy -> failed")
 
 
 def test_broken_file_is_reported_with_line_and_exit_2_and_other_files_still_read(tmp_path):

@@ -154,14 +154,14 @@ def test_run_scans_the_directory_and_finds_the_repository_exceptions(tmp_path, m
     out, err = io.StringIO(), io.StringIO()
     assert run(["infra/main.tf"], out=out, err=err) == 1, out.getvalue() + err.getvalue()
     assert err.getvalue() == ""
-    assert "FAILED HIGH     infra/main.tf:4  TEST_NB_001  aws_sagemaker_notebook_instance.phi" in out.getvalue()
+    assert "FAILED     HIGH     infra/main.tf:4  TEST_NB_001  aws_sagemaker_notebook_instance.phi" in out.getvalue()
     expires = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     (repo / ".hipaa-iac-exceptions.yaml").write_text(
         "exceptions:\n  - policy: TEST_NB_*\n    resource: aws_sagemaker_notebook_instance.phi\n"
         f"    reason: test\n    approved_by: ciso@example.org\n    expires: {expires}\n")
     out = io.StringIO()
     assert run(["infra/main.tf", "infra/locals.tf"], out=out, err=err) == 0, out.getvalue() + err.getvalue()
-    assert "SUPPRESSED       infra/main.tf:4  TEST_NB_001" in out.getvalue()
+    assert "SUPPRESSED          infra/main.tf:4  TEST_NB_001" in out.getvalue()
     assert "0 failed" in out.getvalue() and "1 suppressed" in out.getvalue()
 
 
@@ -270,8 +270,8 @@ def test_pre_commit_hook_fails_on_a_noncompliant_stack(hook_env):
     proc = try_repo(hook_env, "noncompliant", NONCOMPLIANT)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 1, output
-    assert "FAILED HIGH     infra/main.tf:1  HIPAA_AWS_SAGEMAKER_001  aws_sagemaker_notebook_instance.phi" in output
-    assert "FAILED MEDIUM   infra/main.tf:1  HIPAA_AWS_SAGEMAKER_002  aws_sagemaker_notebook_instance.phi" in output
+    assert "FAILED     HIGH     infra/main.tf:1  HIPAA_AWS_SAGEMAKER_001  aws_sagemaker_notebook_instance.phi" in output
+    assert "FAILED     MEDIUM   infra/main.tf:1  HIPAA_AWS_SAGEMAKER_002  aws_sagemaker_notebook_instance.phi" in output
     assert "2 failed, 0 passed" in output and "2 policies -> failed" in output
 
 

@@ -19,7 +19,7 @@ import pytest
 from hipaa_iac.report import csv_report, junit, markdown, sarif
 
 SAMPLE = Path(__file__).parent / "data" / "report_sample.json"
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"  # vendored: tests/data/SCHEMAS.md
 ROOT = "fixtures/stacks/aws-noncompliant/"
 
 
@@ -68,9 +68,7 @@ def _run(report, **kw) -> dict:
 
 
 def test_sarif_validates_against_schema(report):
-    jsonschema = pytest.importorskip("jsonschema")
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA}")
+    import jsonschema
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     doc = json.loads(sarif.render(report, POLICIES))
     jsonschema.Draft4Validator(schema).validate(doc)
@@ -82,25 +80,29 @@ def test_sarif_validates_against_schema(report):
     jsonschema.Draft4Validator(schema).validate(json.loads(sarif.render(empty, {})))
 
 
-def test_sarif_rules_one_per_policy_sorted(report):
+def test_sarif_rules_one_per_policy_with_results_sorted(report):
     driver = _run(report)["tool"]["driver"]
     assert (driver["name"], driver["version"]) == ("hipaa-iac", "0.1.0")
+    assert driver["informationUri"] == "https://github.com/hipaa-iac/hipaa-iac"
     rules = driver["rules"]
-    assert [r["id"] for r in rules] == sorted(POLICIES)
-    assert len(rules) == 7
+    # only the policies that have a result in the log (KMS_001 has none): no rule text for the whole pack
+    assert [r["id"] for r in rules] == sorted(set(POLICIES) - {"HIPAA_AWS_KMS_001"})
     by_id = {r["id"]: r for r in rules}
     levels = {r["id"]: (r["defaultConfiguration"]["level"], r["properties"]["security-severity"]) for r in rules}
     assert levels == {
         "HIPAA_AWS_BACKUP_001": ("note", "3.0"),
         "HIPAA_AWS_CLOUDTRAIL_001": ("warning", "5.5"),
         "HIPAA_AWS_ELB_002": ("error", "8.0"),
-        "HIPAA_AWS_KMS_001": ("warning", "5.5"),
         "HIPAA_AWS_RDS_001": ("error", "9.5"),
         "HIPAA_AWS_S3_001": ("error", "8.0"),
         "HIPAA_AWS_SAGEMAKER_001": ("error", "8.0"),
     }
     s3 = by_id["HIPAA_AWS_S3_001"]
-    assert s3["name"] == "HIPAA_AWS_S3_001"
+    # name: a PascalCase identifier distinct from the id (SARIF2012, SARIF1001)
+    assert s3["name"] == "S3BucketDefaultEncryptionDoesNotUseCustomerManagedKmsKey"
+    assert {r["name"] for r in rules} >= {"CloudtrailLogFileValidationIsDisabled",
+                                          "LoadBalancerListenerAllowsTlsVersionsBelow12"}
+    assert all(r["name"] != r["id"] for r in rules)
     assert s3["shortDescription"] == {"text": POLICIES["HIPAA_AWS_S3_001"]["name"]}
     assert s3["fullDescription"] == {"text": POLICIES["HIPAA_AWS_S3_001"]["description"]}
     assert s3["properties"] == {
@@ -109,15 +111,28 @@ def test_sarif_rules_one_per_policy_sorted(report):
                  "NIST-800-171-3.13.16", "NIST-800-171-3.13.11", "encryption_at_rest"],
         "precision": "high",
     }
-    for part in ("164.312(a)(2)(iv), 164.310(d)(1)", "3.13.16, 3.13.11", "Test remediation.",
-                 'resource "aws_s3_bucket_server_side_encryption_configuration" "x" {'):
+    url = "https://github.com/hipaa-iac/hipaa-iac/blob/v0.1.0/docs/policies/HIPAA_AWS_S3_001.md"
+    assert s3["helpUri"] == url
+    for part in ("164.312(a)(2)(iv), 164.310(d)(1)", "3.13.16, 3.13.11", "Test remediation.", url):
         assert part in s3["help"]["text"]
         assert part in s3["help"]["markdown"]
     assert "```hcl\n" in s3["help"]["markdown"]
-    # helpUri only for an absolute http(s) guideline
-    assert "helpUri" not in s3
-    assert by_id["HIPAA_AWS_ELB_002"]["helpUri"] == "https://example.org/policies/HIPAA_AWS_ELB_002"
-    assert [r["id"] for r in rules if "helpUri" in r] == ["HIPAA_AWS_ELB_002"]
+    # the description is said once (fullDescription), not repeated in the help
+    assert POLICIES["HIPAA_AWS_S3_001"]["description"] not in s3["help"]["text"] + s3["help"]["markdown"]
+    assert all(r["helpUri"].endswith(f"/docs/policies/{r['id']}.md") for r in rules)
+
+
+def test_sarif_help_uri_configurable(report, monkeypatch):
+    monkeypatch.setenv("HIPAA_IAC_DOCS_URL", "https://docs.example.org/hipaa")
+    rule = _run(report)["tool"]["driver"]["rules"][0]
+    assert rule["helpUri"] == f"https://docs.example.org/hipaa/{rule['id']}.md"
+
+
+def test_sarif_pascal_names():
+    assert sarif.pascal_name("S3 bucket not encrypted with a CMK", "X") == "S3BucketNotEncryptedWithCmk"
+    assert sarif.pascal_name("TLS 1.2 or later", "X") == "Tls12OrLater"
+    assert sarif.pascal_name("9 lives", "X") == "Hipaa9Lives"
+    assert sarif.pascal_name("", "HIPAA_X_001") == "Hipaa"
 
 
 def test_sarif_results_levels_and_suppressions(report):
@@ -167,9 +182,10 @@ def test_sarif_locations_regions_and_uris(report):
         "region": {"startLine": 6, "endLine": 6},
     }
     assert physical[1]["region"] == {"startLine": 3, "endLine": 12}
-    # plan result with line None: no region at all
-    assert physical[9] == {"artifactLocation": {"uri": ROOT + "plans/tfplan.json", "uriBaseId": "%SRCROOT%"}}
-    assert all(p.get("region", {}).get("startLine", 1) >= 1 for p in physical)
+    # plan result with line None: line 1 (GitHub requires a region, GH1003)
+    assert physical[9] == {"artifactLocation": {"uri": ROOT + "plans/tfplan.json", "uriBaseId": "%SRCROOT%"},
+                           "region": {"startLine": 1}}
+    assert all(p["region"]["startLine"] >= 1 for p in physical)
 
     # explicit prefix "" keeps the scan-root-relative path; a prefix is normalized
     assert _run(report, uri_prefix="")["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"][
@@ -177,13 +193,26 @@ def test_sarif_locations_regions_and_uris(report):
     assert _run(report, uri_prefix="./stacks\\a/")["results"][0]["locations"][0]["physicalLocation"][
         "artifactLocation"]["uri"] == "stacks/a/infra/data%20lake/main.tf"
 
-    # line 0 or a bool never becomes startLine; end_line before start is dropped
+    # line 0 or a bool never becomes startLine (line 1 then); end_line before start is dropped
     bad = copy.deepcopy(report)
     bad["results"][0].update(line=0, end_line=0)
     bad["results"][2].update(line=40, end_line=3)
     bad_results = _run(bad)["results"]
-    assert "region" not in bad_results[0]["locations"][0]["physicalLocation"]
+    assert bad_results[0]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
     assert bad_results[1]["locations"][0]["physicalLocation"]["region"] == {"startLine": 40}
+
+
+def test_sarif_uris_relative_to_the_repository_root(report):
+    """With the scan root's place in its repository (scan.repository.path), URIs are under %SRCROOT% = the
+    repository root, whatever directory the scan ran from."""
+    inside = copy.deepcopy(report)
+    inside["scan"]["roots"] = ["/home/ci/work/acme/infra/prod"]
+    inside["scan"]["repository"] = {"name": "acme/infra", "commit": "a" * 40, "branch": "main", "path": "prod"}
+    loc = _run(inside)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc == {"uri": "prod/infra/data%20lake/main.tf", "uriBaseId": "%SRCROOT%"}
+    inside["scan"]["repository"]["path"] = "."
+    loc = _run(inside)["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert loc == {"uri": "infra/data%20lake/main.tf", "uriBaseId": "%SRCROOT%"}
 
 
 def test_sarif_original_uri_base_ids_and_notifications(report):
@@ -199,6 +228,75 @@ def test_sarif_original_uri_base_ids_and_notifications(report):
     ]
     clean = dict(report, errors=[], warnings=[])
     assert _run(clean)["invocations"] == [{"executionSuccessful": True}]
+
+
+def _multitool() -> str | None:
+    """Microsoft's SARIF multitool, installed by `./dev test` into .tools/ (npm @microsoft/sarif-multitool)."""
+    import os
+    import platform
+    env = os.environ.get("HIPAA_IAC_SARIF_MULTITOOL")
+    if env:
+        return env
+    arch = {"x86_64": "linux", "aarch64": "linux-arm64"}.get(platform.machine(), "linux")
+    tool = Path(__file__).resolve().parents[1] / f".tools/node_modules/@microsoft/sarif-multitool-{arch}/Sarif.Multitool"
+    return str(tool) if tool.is_file() else None
+
+
+def _multitool_problems(tool: str, sarif_file: Path, out: Path) -> list[tuple[str, str, list]]:
+    """(rule id, level, arguments) of every error or warning the multitool reports with the SARIF rules and
+    GitHub's ingestion rules (--rule-kind "Sarif;Gh")."""
+    import subprocess
+    p = subprocess.run([tool, "validate", "--rule-kind", "Sarif;Gh", "--level", "Error;Warning;Note",
+                        "--log", "ForceOverwrite", "-o", str(out), str(sarif_file)],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    log = json.loads(out.read_text(encoding="utf-8-sig"))
+    return [(r["ruleId"], r.get("level", "warning"), r.get("message", {}).get("arguments"))
+            for run in log["runs"] for r in run.get("results", []) if r.get("level", "warning") != "note"]
+
+
+def test_sarif_multitool_github_rules(report, tmp_path):
+    """The sample report (every status, a plan result without a line, a path with a space) and a
+    deliberately broken twin: the multitool reports nothing above a note for ours, and does find the breaks."""
+    tool = _multitool()
+    if tool is None:
+        pytest.skip("SARIF multitool not installed (./dev test installs it into .tools/)")
+    good = tmp_path / "good.sarif"
+    good.write_text(sarif.render(report, POLICIES), encoding="utf-8")
+    assert _multitool_problems(tool, good, tmp_path / "good.log.sarif") == []
+    broken = json.loads(good.read_text(encoding="utf-8"))
+    rule = broken["runs"][0]["tool"]["driver"]["rules"][0]
+    rule["name"] = rule["id"]  # SARIF1001: a name equal to the id
+    del broken["runs"][0]["results"][0]["locations"]  # GitHub requires locations
+    bad = tmp_path / "bad.sarif"
+    bad.write_text(json.dumps(broken), encoding="utf-8")
+    found = {rid for rid, _, _ in _multitool_problems(tool, bad, tmp_path / "bad.log.sarif")}
+    assert "SARIF1001" in found and any(r.startswith("GH") for r in found), found
+
+
+@pytest.mark.parametrize("stack", ["aws-noncompliant", "azure-noncompliant", "gcp-noncompliant",
+                                   "sagemaker-noncompliant"])
+def test_sarif_of_example_stacks_multitool_and_size(stack, tmp_path):
+    import subprocess
+    import sys
+    import jsonschema
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "r.sarif"
+    p = subprocess.run([sys.executable, "-m", "hipaa_iac", "scan", f"fixtures/stacks/{stack}", "-q", "--no-cache",
+                        "-f", "sarif", "-o", str(out)], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 1, p.stderr[-2000:]
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(doc)
+    run = doc["runs"][0]
+    # URIs relative to the repository root (the scan root's path inside it), every result with a region
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert all(u.startswith(f"fixtures/stacks/{stack}/") for u in uris), uris
+    assert all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1 for r in run["results"])
+    assert len(run["tool"]["driver"]["rules"]) == len({r["ruleId"] for r in run["results"]})
+    assert out.stat().st_size < 400_000  # was 0.8 MB with every rule of the pack
+    tool = _multitool()
+    if tool is not None:
+        assert _multitool_problems(tool, out, tmp_path / "log.sarif") == []
 
 
 @pytest.mark.parametrize("roots, prefix", [
@@ -244,7 +342,7 @@ def test_sarif_deterministic(report):
 def test_sarif_rule_for_policy_missing_from_catalogue(report):
     run = json.loads(sarif.render(report, {}))["runs"][0]
     rules = run["tool"]["driver"]["rules"]
-    # only the policies that results name (KMS_001 has none), built from the results
+    # built from the results
     assert [r["id"] for r in rules] == ["HIPAA_AWS_BACKUP_001", "HIPAA_AWS_CLOUDTRAIL_001", "HIPAA_AWS_ELB_002",
                                          "HIPAA_AWS_RDS_001", "HIPAA_AWS_S3_001", "HIPAA_AWS_SAGEMAKER_001"]
     rds = rules[3]
@@ -256,92 +354,83 @@ def test_sarif_rule_for_policy_missing_from_catalogue(report):
 
 # ---------------------------------------------------------------- Markdown
 
-FAILED_ROWS = [
-    "| Severity | Policy | Resource | Location | Finding |",
-    "| --- | --- | --- | --- | --- |",
-    "| critical | `HIPAA_AWS_RDS_001` RDS instance storage is not encrypted | `aws_db_instance.imported` "
-    "| `plans/tfplan.json` | storage\\_encrypted is false in the plan |",
-    "| high | `HIPAA_AWS_S3_001` S3 bucket default encryption does not use a customer-managed KMS key "
-    "| `aws_s3_bucket_server_side_encryption_configuration.lake` | `infra/data lake/main.tf:6` "
-    "| sse\\_algorithm is AES256 \\(S3-managed key\\), not a customer-managed KMS key |",
-    "| high | `HIPAA_AWS_ELB_002` Load balancer listener allows TLS versions below 1.2 | `aws_lb_listener.api` "
-    "| `infra/main.tf:31` | ssl\\_policy allows TLS 1.0 \\| 1.1 \\(\\<1.2\\) for \\*all\\* clients |",
-    "| high | `HIPAA_AWS_SAGEMAKER_001` SageMaker notebook instance has direct internet access "
-    "| `module.ml.aws_sagemaker_notebook_instance.train[0]` | `modules/ml/main.tf:8` "
-    "| direct\\_internet\\_access is not set \\(defaults to Enabled\\) |",
-    "| high | `HIPAA_AWS_SAGEMAKER_001` SageMaker notebook instance has direct internet access "
-    "| `module.ml.aws_sagemaker_notebook_instance.train[1]` | `modules/ml/main.tf:8` "
-    "| direct\\_internet\\_access is not set \\(defaults to Enabled\\) |",
-    "| medium | `HIPAA_AWS_CLOUDTRAIL_001` CloudTrail log file validation is disabled | `aws_cloudtrail.org` "
-    "| `infra/main.tf:3` | enable\\_log\\_file\\_validation is not set \\(defaults to false\\) |",
-]
+def _gated(report: dict, verdict: str = "failed", threshold: str = "low", baseline: bool = False) -> dict:
+    out = copy.deepcopy(report)
+    out["scan"]["gate"] = {"severity_threshold": threshold, "unknown": "warn", "baseline": baseline,
+                           "verdict": verdict}
+    return out
 
 
-def _block(text: str, heading: str) -> list[str]:
-    """The table lines that follow ``heading`` (up to the first blank line after the table)."""
-    lines = text.splitlines()
-    start = lines.index(heading) + 2
-    end = start
-    while end < len(lines) and lines[end].startswith("|"):
-        end += 1
-    return lines[start:end]
+def _details(text: str) -> dict[str, str]:
+    """summary line -> body of every <details> section."""
+    import re
+    return {m.group(1): m.group(2) for m in re.finditer(r"<details><summary>(.*?)</summary>\n(.*?)</details>",
+                                                        text, re.S)}
 
 
-def test_markdown_summary_and_tables(report):
-    text = markdown.render(report, POLICIES)
+def test_markdown_leads_with_verdict_and_new_findings(report):
+    clean = dict(report, errors=[], summary=dict(report["summary"], errors=0))
+    text = markdown.render(_gated(clean, threshold="high"), POLICIES)
     lines = text.splitlines()
     assert lines[0] == "## hipaa-iac: HIPAA Security Rule scan"
-    assert lines[2] == ("❌ **Failed**: 6 failed (1 critical, 4 high, 1 medium) · 1 unknown · 3 suppressed · "
-                        "2 passed · 1 error. 11 resources in 5 files checked against 7 policies (all scope).")
-    assert _block(text, "### By severity") == [
-        "| Severity | Failed | Unknown | Suppressed | Passed |",
-        "| --- | --- | --- | --- | --- |",
-        "| critical | 1 | 1 | 0 | 1 |",
-        "| high | 4 | 0 | 1 | 1 |",
-        "| medium | 1 | 0 | 1 | 0 |",
-        "| low | 0 | 0 | 1 | 0 |",
-    ]
-    assert _block(text, "### By HIPAA safeguard") == [
-        "| Safeguard | Failed | Unknown | Suppressed | Passed |",
-        "| --- | --- | --- | --- | --- |",
-        "| encryption\\_at\\_rest | 2 | 1 | 0 | 2 |",
-        "| encryption\\_in\\_transit | 1 | 0 | 1 | 0 |",
-        "| network\\_isolation | 2 | 0 | 0 | 0 |",
-        "| audit\\_logging | 1 | 0 | 1 | 0 |",
-        "| backup\\_recovery | 0 | 0 | 1 | 0 |",
-    ]
-    assert _block(text, "### Failed (6)") == FAILED_ROWS
-    assert _block(text, "### Errors (1): the analysis is incomplete") == [
-        "| Location | Error |", "| --- | --- |",
-        "| `infra/broken.tf:7` | could not parse: unexpected '\\}' \\<missing attribute value\\> |",
-    ]
-    assert _block(text, "### Warnings (1)")[2] == (
-        "| `.hipaa-iac-exceptions.yaml:9` | exception expired on 2026-01-31: HIPAA\\_AWS\\_S3\\_001 "
-        "aws\\_s3\\_bucket.old no longer suppressed |")
-    # failures are shown, the rest is collapsed
-    assert text.index("### Failed (6)") < text.index("<details><summary>Unknown (1)")
-    assert "<details><summary>Unknown (1): could not be decided statically</summary>" in lines
-    assert "<details><summary>Suppressed (3)</summary>" in lines
-    assert "<details><summary>Passed (2)</summary>" in lines
-    assert text.count("</details>") == 3
-    assert _block(text, "<details><summary>Suppressed (3)</summary>")[2] == (
-        "| `HIPAA_AWS_ELB_002` Load balancer listener allows TLS versions below 1.2 | `aws_lb_listener.legacy` "
-        "| `infra/main.tf:22` | exception | =HYPERLINK\\(\"http\\://evil.example/\",\"legacy clients\"\\) until SEC-1234 "
-        "| \\@security-team | 2027-03-31 |")
-    assert lines[-1] == "<sub>hipaa-iac 0.1.0 · policy pack 0.1.0</sub>"
-    assert "more" not in text and "shortened" not in text
+    assert lines[2] == ("❌ **Failed** against the threshold (high and above): 6 failed · 1 unknown · 3 suppressed · "
+                        "2 passed · 0 errors. 11 resources in 5 files checked against 7 policies (all scope).")
+    assert lines[4] == "### This change has 6 findings"
+    items = [ln for ln in lines[5:lines.index("<details><summary>All findings (6), with the reason and the fix</summary>")]
+             if ln.startswith("- ")]
+    # most severe first, one line each: severity, policy, title, resource, location
+    assert items[0] == ("- 🟥 **critical** `HIPAA_AWS_RDS_001` RDS instance storage is not encrypted — "
+                        "`aws_db_instance.imported` at `plans/tfplan.json`")
+    assert items[1] == ("- 🟧 **high** `HIPAA_AWS_S3_001` S3 bucket default encryption does not use a customer-managed "
+                        "KMS key — `aws_s3_bucket_server_side_encryption_configuration.lake` at `infra/data lake/main.tf:6`")
+    assert [i.split("**")[1] for i in items] == ["critical", "high", "high", "high", "high", "medium"]
+    sections = _details(text)
+    assert list(sections) == ["All findings (6), with the reason and the fix",
+                              "Unknown (1): could not be decided statically, with the reason",
+                              "Suppressed (3): accepted by a waiver, an exception or the baseline",
+                              "✅ 2 checks passed on 2 resources", "Warnings (1)", "Results by HIPAA safeguard"]
+    assert ("  ssl\\_policy allows TLS 1.0 \\| 1.1 \\(\\<1.2\\) for \\*all\\* clients  \n  Fix: "
+            in sections["All findings (6), with the reason and the fix"])
+    assert "storage\\_encrypted comes from var.encrypt" in sections[
+        "Unknown (1): could not be decided statically, with the reason"]
+    # passed checks: counted per policy, phrased as what is in place; no failure-sounding titles
+    passed = sections["✅ 2 checks passed on 2 resources"]
+    assert "is configured as it requires" in passed
+    assert all(t["name"] not in passed for t in POLICIES.values())
+    assert "`HIPAA_AWS_S3_001` in place on 1 resource" in passed
+    assert "| encryption\\_at\\_rest | 2 | 1 | 0 | 2 |" in sections["Results by HIPAA safeguard"]
+    assert "shortened" not in text.lower()
+
+
+def test_markdown_with_baseline_says_what_is_new(report):
+    text = markdown.render(_gated(report, baseline=True), POLICIES)
+    assert "### New in this change: 6 findings" in text
+    assert "Not in the baseline (1 known finding in the baseline are suppressed)." in text
+    none_new = dict(report, results=[r for r in report["results"] if r["status"] != "failed"],
+                    summary=dict(report["summary"], failed=0))
+    assert "### New in this change: no finding" in markdown.render(_gated(none_new, "passed", baseline=True), POLICIES)
+
+
+def test_markdown_errors_open_and_incomplete(report):
+    text = markdown.render(_gated(report, verdict="incomplete"), POLICIES)
+    assert text.splitlines()[2].startswith("⚠️ **Incomplete** against the threshold (low and above): 6 failed")
+    assert ("### Errors (1): the analysis is incomplete\n\n- `infra/broken.tf:7`: could not parse: unexpected "
+            "'\\}' \\<missing attribute value\\>\n") in text
+    assert text.index("### Errors (1)") < text.index("### This change has 6 findings")
 
 
 def test_markdown_links_when_link_base_given(report):
-    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/ml-infra", "GITHUB_SHA": "abc123"}
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/ml-infra", "GITHUB_SHA": "abc123",
+           "GITHUB_RUN_ID": "42"}
     base = markdown.link_base_from_env(env)
     assert base == "https://github.com/acme/ml-infra/blob/abc123"
     assert markdown.link_base_from_env({"GITHUB_SERVER_URL": "https://github.com"}) is None
-    rows = _block(markdown.render(report, POLICIES, link_base=base), "### Failed (6)")
-    assert rows[2].split(" | ")[3] == f"[`plans/tfplan.json`]({base}/{ROOT}plans/tfplan.json)"
-    assert rows[3].split(" | ")[3] == f"[`infra/data lake/main.tf:6`]({base}/{ROOT}infra/data%20lake/main.tf#L6)"
-    rows = _block(markdown.render(report, POLICIES, link_base=base + "/", uri_prefix=""), "### Failed (6)")
-    assert rows[3].split(" | ")[3] == f"[`infra/data lake/main.tf:6`]({base}/infra/data%20lake/main.tf#L6)"
+    assert markdown.run_url_from_env(env) == "https://github.com/acme/ml-infra/actions/runs/42"
+    text = markdown.render(report, POLICIES, link_base=base)
+    assert f"at [`plans/tfplan.json`]({base}/{ROOT}plans/tfplan.json)" in text
+    assert f"at [`infra/data lake/main.tf:6`]({base}/{ROOT}infra/data%20lake/main.tf#L6)" in text
+    text = markdown.render(report, POLICIES, link_base=base + "/", uri_prefix="")
+    assert f"at [`infra/data lake/main.tf:6`]({base}/infra/data%20lake/main.tf#L6)" in text
 
 
 def test_markdown_escaping():
@@ -361,35 +450,34 @@ def _many(report: dict, n: int, status: str = "failed", message: str = "m") -> d
     template = big["results"][0]
     big["results"] = [dict(template, resource=f"aws_s3_bucket.b{i:03d}", line=i + 1, status=status,
                            message=message) for i in range(n)]
+    big["summary"]["failed"] = n if status == "failed" else 0
     return big
 
 
 def test_markdown_rows_bounded(report):
-    text = markdown.render(_many(report, 120), POLICIES)
-    rows = _block(text, "### Failed (120)")
-    assert len(rows) == 2 + 50
-    assert rows[-1].startswith("| high | `HIPAA_AWS_S3_001` ") and "`aws_s3_bucket.b049`" in rows[-1]
-    assert "\n… and 70 more\n" in text
-    text = markdown.render(_many(report, 120), POLICIES, max_rows=10)
-    assert len(_block(text, "### Failed (120)")) == 12
-    assert "\n… and 110 more\n" in text
-    assert "shortened" not in text
+    text = markdown.render(_many(report, 120), POLICIES, max_rows=50)
+    assert text.count("- 🟧 **high**") == markdown.TOP + 50
+    assert "\n… and 70 more in the full report\n" in text
+    assert "every result is in the full report" in text
 
 
-def test_markdown_total_length_bounded(report):
+def test_markdown_total_length_bounded_with_pointer_to_the_artifact(report):
     big = _many(report, 400, message="x " * 200)
-    big["results"] += [dict(r, status="passed") for r in _many(report, 400)["results"]]
-    text = markdown.render(big, POLICIES, max_rows=1000)
-    assert len(text) <= 60_000
-    assert markdown.TRUNCATED_NOTE in text
-    rows = _block(text, "### Failed (400)")
-    assert 2 < len(rows) < 402
-    assert f"… and {400 - (len(rows) - 2)} more" in text
-    # no room left after the failures: the passed section keeps only its count
-    assert "<details><summary>Passed (400)</summary>\n\n… and 400 more\n" in text
+    big["results"] += [dict(r, status="passed", policy_id=f"HIPAA_AWS_X_{i:03d}")
+                       for i, r in enumerate(_many(report, 400)["results"])]
+    run = "https://github.com/acme/ml-infra/actions/runs/42"
+    text = markdown.render(big, POLICIES, max_rows=1000, run_url=run)
+    assert len(text) <= 60_000 and len(text.encode("utf-8")) <= 60_000
+    assert f"every result is in the full report ([artifacts of this run]({run}))._" in text
+    found = text.count("- 🟧 **high**") - markdown.TOP
+    assert 0 < found < 400
+    assert f"… and {400 - found} more in the full report" in text
+    # no room left after the findings: the passed section keeps only its count
+    assert "<details><summary>✅ 400 checks passed on 400 resources</summary>" in text
     assert text.endswith("<sub>hipaa-iac 0.1.0 · policy pack 0.1.0</sub>\n")
     small = markdown.render(big, POLICIES, max_chars=5000)
-    assert len(small) <= 5000
+    assert len(small.encode("utf-8")) <= 5000
+    assert "(`hipaa-iac scan -f html` or `-f json`)" in small
 
 
 def test_markdown_verdicts(report):
@@ -397,13 +485,18 @@ def test_markdown_verdicts(report):
               summary=dict(report["summary"], failed=0, unknown=0, suppressed=0, errors=0))
     assert markdown.render(ok, POLICIES).splitlines()[2].startswith("✅ **Passed**: 0 failed · 0 unknown")
     unknown = dict(ok, summary=dict(ok["summary"], unknown=1))
-    assert markdown.render(unknown, POLICIES).splitlines()[2].startswith("❔ **No failures, unknowns to review**")
+    assert markdown.render(unknown, POLICIES).splitlines()[2].startswith("❔ **Passed, unknowns to review**")
     broken = dict(ok, summary=dict(ok["summary"], errors=2))
     assert markdown.render(broken, POLICIES).splitlines()[2].startswith("⚠️ **Incomplete**")
+    below = _gated(report, verdict="passed", threshold="critical")
+    assert markdown.render(below, POLICIES).splitlines()[2].startswith(
+        "✅ **Passed** against the threshold (critical and above; 6 findings below the threshold): 6 failed")
     timed = copy.deepcopy(report)
     timed["scan"]["generated_at"] = "2026-11-28T20:00:00Z"
+    timed["scan"]["repository"] = {"name": "acme/x", "commit": "0123456789abcdef" * 2 + "01234567",
+                                   "branch": None, "path": "."}
     assert markdown.render(timed, POLICIES).endswith(
-        "<sub>hipaa-iac 0.1.0 · policy pack 0.1.0 · 2026-11-28T20:00:00Z</sub>\n")
+        "<sub>hipaa-iac 0.1.0 · policy pack 0.1.0 · commit 0123456789ab · 2026-11-28T20:00:00Z</sub>\n")
 
 
 # ---------------------------------------------------------------- JUnit

@@ -12,17 +12,22 @@ import typer
 
 from . import __version__
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+HELP = {"help_option_names": ["-h", "--help"]}
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, context_settings=HELP,
                   help="Prove, before apply, that Terraform for healthcare AI training meets the HIPAA Security "
                        "Rule's technical safeguards.")
-policies_app = typer.Typer(no_args_is_help=True, help="List and explain the policies in the pack.")
-baseline_app = typer.Typer(no_args_is_help=True, help="Record current findings so a scan fails only on new ones.")
-docs_app = typer.Typer(no_args_is_help=True, help="Generate the policy documentation pages and the compiled pack.")
+policies_app = typer.Typer(no_args_is_help=True, context_settings=HELP,
+                           help="List and explain the policies in the pack.")
+baseline_app = typer.Typer(no_args_is_help=True, context_settings=HELP,
+                           help="Record current findings so a scan fails only on new ones.")
+docs_app = typer.Typer(no_args_is_help=True, context_settings=HELP,
+                       help="Developers: regenerate docs/policies/ and the compiled pack from the policy files.")
 app.add_typer(policies_app, name="policies")
 app.add_typer(baseline_app, name="baseline")
-app.add_typer(docs_app, name="docs")
+app.add_typer(docs_app, name="docs", hidden=True)  # for developers of the pack (./dev docs), not for users
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "csv")
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "csv", "oscal")
+COLORS = ("auto", "always", "never")
 
 
 def _version(value: bool) -> None:
@@ -32,7 +37,7 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main_callback(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+def main_callback(version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True,
                                                help="Print the version and exit.")) -> None:
     pass
 
@@ -52,19 +57,26 @@ def render(fmt: str, report: dict, policies: dict, color: bool = False) -> str:
         return junit.render(report, policies)
     if fmt == "markdown":
         from .report import markdown
-        return markdown.render(report, policies, link_base=markdown.link_base_from_env(os.environ))
+        return markdown.render(report, policies, link_base=markdown.link_base_from_env(os.environ),
+                               run_url=markdown.run_url_from_env(os.environ))
     if fmt == "html":
         from .report import html
         return html.render(report, policies)
     if fmt == "csv":
         from .report import csv_report
         return csv_report.render(report, policies)
+    if fmt == "oscal":
+        from .report import oscal
+        return oscal.render(report, policies)
     raise typer.BadParameter(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
 
 
 def write_output(path: str, content: str) -> None:
-    from .fsutil import atomic_write
-    atomic_write(path, content)
+    from .fsutil import OutputError, write_output as _write  # never replaces a device or FIFO (docs/security.md)
+    try:
+        _write(path, content)
+    except OutputError as e:
+        _fail_usage(str(e))
 
 
 def _fail_usage(msg: str) -> None:
@@ -72,10 +84,36 @@ def _fail_usage(msg: str) -> None:
     raise typer.Exit(2)
 
 
+def _write_report(path: str, content: str) -> None:
+    """Write a report file; a failure is one line on stderr and exit 2, never a traceback."""
+    try:
+        write_output(path, content)
+    except (OSError, ValueError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        _fail_usage(f"cannot write the report to {path}: {why}")
+
+
+def use_color(mode: str, is_tty: bool, environ=None) -> bool:
+    """--color always|never wins; then NO_COLOR (any value) turns color off and FORCE_COLOR (any value but
+    0/false) turns it on; else color only on a terminal."""
+    environ = os.environ if environ is None else environ
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    if environ.get("NO_COLOR"):
+        return False
+    force = environ.get("FORCE_COLOR")
+    if force is not None and force.strip().lower() not in ("0", "false", "no"):
+        return True
+    return is_tty
+
+
 @app.command()
 def scan(
     paths: List[str] = typer.Argument(None, help="Directories, .tf files or plan JSON files (default: .)."),
-    format: str = typer.Option("text", "-f", "--format", help="text | json | sarif | junit | markdown | html | csv"),
+    format: str = typer.Option("text", "-f", "--format",
+                               help="text | json | sarif | junit | markdown | html | csv | oscal"),
     output: Optional[str] = typer.Option(None, "-o", "--output", help="Write the report to FILE instead of stdout."),
     also: List[str] = typer.Option([], "--also", metavar="FORMAT=FILE",
                                    help="Write another report too, e.g. --also sarif=out.sarif (repeatable)."),
@@ -95,11 +133,26 @@ def scan(
     no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the parse cache."),
     compact: bool = typer.Option(False, "--compact", help="Text format: one line per finding."),
     policy_dir: Optional[str] = typer.Option(None, "--policy-dir", help="Use another policy pack directory."),
+    exclude: List[str] = typer.Option([], "--exclude", metavar="PATH_GLOB",
+                                      help="Do not scan paths matching this glob, relative to the scan root "
+                                           "(e.g. examples, 'tests/*'; repeatable)."),
+    soft_fail: bool = typer.Option(False, "--soft-fail",
+                                   help="Report findings but exit 0 (an incomplete analysis still exits 2)."),
+    allow_empty: bool = typer.Option(False, "--allow-empty",
+                                     help="Exit 0 when there is no Terraform or plan to scan (default: exit 2)."),
+    quiet: bool = typer.Option(False, "-q", "--quiet",
+                               help="Text format: only failed results and the summary line; no summary line "
+                                    "on stderr when -o writes the report."),
+    color: str = typer.Option("auto", "--color", metavar="WHEN",
+                              help="auto (default: on a terminal, honouring NO_COLOR and FORCE_COLOR), "
+                                   "always or never."),
+    strict: bool = typer.Option(False, "--strict", help="Governance warnings (a blanket exception, a selection "
+                                "that runs no policy, a PHI scope that matches nothing) are errors (exit 2)."),
 ) -> None:
     """Scan Terraform and report each policy result with its HIPAA citation, file and line.
 
-    Exit codes: 0 no failed result at or above the threshold; 1 at least one; 2 the analysis is incomplete
-    (an input could not be read or parsed, bad configuration, bad usage)."""
+    Exit codes: 0 no failed result at or above the threshold (or --soft-fail); 1 at least one; 2 the analysis
+    is incomplete (an input could not be read or parsed, nothing to scan, bad configuration, bad usage)."""
     from .runner import ScanRequest, execute
     if format not in FORMATS:
         _fail_usage(f"unknown format {format!r}; one of {', '.join(FORMATS)}")
@@ -117,32 +170,38 @@ def scan(
         _fail_usage("--unknown must be warn or fail")
     if scope and scope not in ("all", "phi-path"):
         _fail_usage("--scope must be all or phi-path")
+    if color not in COLORS:
+        _fail_usage("--color must be auto, always or never")
     req = ScanRequest(paths=list(paths or ["."]), config_file=config, policies=list(policy),
                       skip_policies=list(skip_policy), var_files=list(var_file), exceptions=exceptions,
                       baseline=baseline, severity_threshold=severity_threshold.lower() if severity_threshold else None,
                       unknown=unknown, scope=scope, allow_parse_errors=allow_parse_errors, no_cache=no_cache,
-                      policy_dir=policy_dir)
+                      policy_dir=policy_dir, exclude=list(exclude), allow_empty=allow_empty, strict=strict)
     outcome = execute(req)
+    from .selection import skipped_note
+    note = skipped_note(outcome.skipped)
+    if note and not quiet:
+        typer.echo(note, err=True)
     if outcome.fatal:
         _fail_usage(outcome.fatal)
-    color = output is None and format == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    if format == "text" and compact:
+    colored = output is None and format == "text" and use_color(color, sys.stdout.isatty())
+    if format == "text":
         from .report import text
-        content = text.render(outcome.report, outcome.policies, color=color, compact=True)
+        content = text.render(outcome.report, outcome.policies, color=colored, compact=compact, quiet=quiet)
     else:
-        content = render(format, outcome.report, outcome.policies, color=color)
+        content = render(format, outcome.report, outcome.policies)
     if output:
-        write_output(output, content)
+        _write_report(output, content)
     else:
         sys.stdout.write(content)
     for f, p in extra_outputs:
-        write_output(p, render(f, outcome.report, outcome.policies))
-    if output and format != "text":
-        # keep a one-line summary on the terminal when the report goes to a file
-        s = outcome.report["summary"]
-        typer.echo(f"hipaa-iac: {s['failed']} failed, {s['passed']} passed, {s['unknown']} unknown, "
-                   f"{s['suppressed']} suppressed, {s['errors']} errors -> {output}", err=True)
-    raise typer.Exit(outcome.exit_code)
+        _write_report(p, render(f, outcome.report, outcome.policies))
+    if output and not quiet:
+        # keep the one-line summary on the terminal when the report goes to a file
+        from .report import text
+        typer.echo(f"{text.summary_line(outcome.report)} -> {output}", err=True)
+    code = outcome.exit_code
+    raise typer.Exit(0 if soft_fail and code == 1 else code)
 
 
 @app.command()
@@ -192,11 +251,12 @@ def policies_show(policy_id: str = typer.Argument(..., help="Policy id, e.g. HIP
     m = p.meta
     out = [f"{p.id}: {m['name']}", "",
            f"Severity: {m['severity']}   Cloud: {p.cloud}   Category: {m['hipaa_category']} ({m['category']})",
-           f"HIPAA: {', '.join(m['hipaa'])}", f"NIST SP 800-171: {', '.join(m['nist_800_171'])}", "",
+           f"HIPAA: {', '.join(m['hipaa'])}", f"NIST SP 800-171 Rev. 2: {', '.join(m['nist_800_171'])}", "",
            "What it checks and why:", "  " + m["description"].strip(), "", "Fix:", "  " + m["remediation"].strip()]
     if m.get("remediation_example"):
         out += ["", "Example:", *("  " + ln for ln in m["remediation_example"].rstrip().splitlines())]
-    out += ["", f"Source: {m['source']}", f"Policy file: {p.file}", f"Docs: {m['guideline']}"]
+    from .report.links import policy_doc_url
+    out += ["", f"Source: {m['source']}", f"Docs: {policy_doc_url(p.id)}"]
     typer.echo("\n".join(out))
 
 
@@ -230,7 +290,10 @@ def baseline_create(paths: List[str] = typer.Argument(None, help="What to scan."
     outcome = execute(ScanRequest(paths=list(paths or ["."]), config_file=config))
     if outcome.fatal:
         _fail_usage(outcome.fatal)
-    n = write_baseline(output, outcome.report)
+    try:
+        n = write_baseline(output, outcome.report)
+    except OSError as e:
+        _fail_usage(f"cannot write the baseline to {output}: {e.strerror or e}")
     typer.echo(f"hipaa-iac: baseline with {n} findings written to {output}")
     raise typer.Exit(2 if outcome.report["errors"] else 0)
 
@@ -290,10 +353,12 @@ def pre_commit(
     policy: List[str] = typer.Option([], "--policy", help="Run only policies matching this id glob (repeatable)."),
     skip_policy: List[str] = typer.Option([], "--skip-policy", help="Skip policies matching this id glob (repeatable)."),
     var_file: List[str] = typer.Option([], "--var-file", help="A .tfvars file for the root module (repeatable)."),
+    verbose: bool = typer.Option(False, "-v", "--verbose",
+                                 help="For each result also print the reason, citations and the fix."),
 ) -> None:
     """For pre-commit hooks: scan the directories that hold the staged Terraform files (or, with --plan, the
-    staged plan files) and print the compact report. Exit codes as for `scan`."""
+    staged plan files) and print the compact report (--verbose: the full one). Exit codes as for `scan`."""
     from .precommit import run
     raise typer.Exit(run(list(files or []), plan=plan, severity_threshold=severity_threshold, unknown=unknown,
                          config=config, exceptions=exceptions, baseline=baseline, policies=list(policy),
-                         skip_policies=list(skip_policy), var_files=list(var_file)))
+                         skip_policies=list(skip_policy), var_files=list(var_file), verbose=verbose))

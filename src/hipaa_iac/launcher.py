@@ -3,7 +3,12 @@ import sys
 
 
 def main() -> None:
-    if sys.argv[1:] == ["--version"]:
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate in a name never turns into a traceback
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
+    if sys.argv[1:] in (["--version"], ["-V"]):
         from . import __version__
         sys.stdout.write(f"hipaa-iac {__version__}\n")
         return

@@ -22,6 +22,9 @@ class ScanRequest:
     no_cache: bool = False
     policy_dir: str | None = None
     today: datetime.date | None = None
+    exclude: list[str] = field(default_factory=list)  # path globs relative to the scan root (--exclude)
+    allow_empty: bool = False  # no Terraform input found is not an error (--allow-empty)
+    strict: bool = False  # governance warnings are errors (--strict; also the `strict` config key)
 
 
 @dataclass
@@ -31,6 +34,7 @@ class ScanResult:
     exit_code: int
     graph: object = None
     fatal: str | None = None
+    skipped: list = field(default_factory=list)  # (path relative to the scan root, why) found, not scanned
 
 
 def cache_dir(no_cache: bool, enabled: bool) -> str | None:
@@ -44,6 +48,22 @@ def cache_dir(no_cache: bool, enabled: bool) -> str | None:
 
 
 def execute(req: ScanRequest) -> ScanResult:
+    """The whole scan. Total: an internal error that escapes every stage's own guard still ends in a
+    report (its one error names the first input path) and exit code 2, never a traceback."""
+    try:
+        return _execute(req)
+    except Exception as e:
+        from .graph import Graph
+        from .model import ScanError, internal_error
+        from .scan import build_report
+        first = req.paths[0] if req.paths else "."
+        err = ScanError(first, None, internal_error(e, "scan"))
+        report = build_report([], Graph([], root=os.path.abspath(first), errors=[err]), [], [err], [],
+                              list(req.paths), "all")
+        return ScanResult(report, {}, 2)
+
+
+def _execute(req: ScanRequest) -> ScanResult:
     from .config import ConfigError, load_config
     from .load import LoadOptions, load
     from .model import ScanError
@@ -63,6 +83,17 @@ def execute(req: ScanRequest) -> ScanResult:
     policies = select(pack, include, exclude, cfg.opt_in)
     if include and not policies:
         return ScanResult({}, {}, 2, fatal=f"no policy matches {', '.join(include)}")
+    from .config import check_parameters
+    try:
+        check_parameters(cfg, pack.policies)
+    except ConfigError as e:
+        return ScanResult({}, {}, 2, fatal=f"{e.file}{':' + str(e.line) if e.line else ''}: {e.message}")
+    governance: list = []  # ScanError: warnings, errors under --strict / `strict: true`
+    if not policies:
+        what = ("--skip-policy" if req.skip_policies else "skip_policies") if exclude else "the selection"
+        governance.append(ScanError(cfg.source if exclude and not req.skip_policies and cfg.source else ".",
+                                    cfg.lines.get("skip_policies") if exclude and not req.skip_policies else None,
+                                    f"governance: {what} leaves no policy to run: nothing is judged"))
     var_files = list(cfg.var_files) + [os.path.abspath(v) for v in req.var_files]
     for v in var_files:
         if not os.path.isfile(v):
@@ -71,40 +102,74 @@ def execute(req: ScanRequest) -> ScanResult:
         cfg.scope = req.scope
     from .discover import discover
     disc = discover(req.paths)
+    from .selection import apply_excludes, empty_input
+    skipped = apply_excludes(disc, req.exclude)
+    empty = None if req.allow_empty else empty_input(disc, req.paths, skipped)
+    if empty:
+        return ScanResult({}, {}, 2, fatal=empty, skipped=skipped)
     graph = None
-    key = None
+    token = None
+    from . import scancache
     if cdir:
-        from . import scancache
-        from .load import disc_files
-        key = scancache.scan_key(disc_files(disc), disc.root, policies, cfg, var_files, cfg.allow_outside_modules)
-        entry = scancache.get(cdir, key)
+        entry, token = scancache.lookup(cdir, disc, policies, cfg, var_files, cfg.allow_outside_modules)
         if entry is not None:
-            graph = scancache.graph_from(entry)
-            results = [dict(r) for r in entry["results"]]
+            try:
+                graph = scancache.graph_from(entry)
+                results = [dict(r) for r in entry["results"]]
+            except Exception:  # a damaged entry is a miss (and is replaced below)
+                graph = None
     if graph is None:
-        graph = load(req.paths, LoadOptions(var_files=var_files, allow_outside_modules=cfg.allow_outside_modules,
-                                            cache_dir=cdir), disc)
-        results = evaluate_policies(graph, policies, cfg)
-        if key:
-            scancache.put(cdir, key, graph, results)
+        scancache.begin()
+        try:
+            graph = load(req.paths, LoadOptions(var_files=var_files,
+                                                allow_outside_modules=cfg.allow_outside_modules, cache_dir=cdir), disc)
+        finally:
+            ledger = scancache.end()
+        if cfg.scope == "phi-path":
+            from .scan import phi_resources
+            if not phi_resources(graph, cfg.phi_tags):
+                graph.warnings.append(ScanError(cfg.source or ".", cfg.lines.get("phi_tags") or cfg.lines.get("scope"),
+                                                "governance: scope phi-path, but no resource carries the PHI tags "
+                                                "(phi_tags): nothing is judged"))
+        results = evaluate_policies(graph, policies, cfg, graph.errors)
+        if token is not None:
+            scancache.store(cdir, token, ledger, graph, results)
     errors = list(graph.errors)
-    warnings = list(graph.warnings)
+    warnings = [ScanError(f, line, m) for f, line, m in cfg.notes] + list(graph.warnings) + governance
     from .suppress import apply_suppressions
     exc_path = req.exceptions or cfg.exceptions
     explicit_exc = exc_path is not None
     if exc_path is None:
         cand = os.path.join(graph.root, ".hipaa-iac-exceptions.yaml")
-        exc_path = cand if os.path.isfile(cand) else None
+        exc_path = cand if os.path.isfile(cand) or os.path.islink(cand) else None
+        from .paths import inside, repo_root
+        if exc_path and not inside(cand, repo_root(graph.root)):
+            errors.append(ScanError(".hipaa-iac-exceptions.yaml", None, "symbolic link to a file outside the "
+                                    "repository: refused, not read"))
+            exc_path = None
     if explicit_exc and not os.path.isfile(exc_path):
         errors.append(ScanError(exc_path, None, "exceptions file not found"))
         exc_path = None
-    s_err, s_warn = apply_suppressions(results, graph, cfg, graph.root, exc_path, req.baseline,
+    s_err, s_warn = apply_suppressions(results, graph, cfg, graph.root, exc_path, req.baseline or cfg.baseline,
                                        req.today or datetime.date.today())
     errors += s_err
     warnings += s_warn
+    if req.strict or cfg.strict:  # governance warnings become errors (exit 2)
+        errors += [w for w in warnings if w.message.startswith("governance:")]
+        warnings = [w for w in warnings if not w.message.startswith("governance:")]
     roots = [os.path.relpath(os.path.abspath(p)).replace(os.sep, "/") if not os.path.isabs(p) else p
              for p in req.paths]
     report = build_report(results, graph, policies, errors, warnings, roots, cfg.scope)
+    from .report.provenance import generated_at, repository
+    report["scan"]["generated_at"] = generated_at()
+    repo = repository(graph.root)
+    if repo is not None:
+        report["scan"]["repository"] = repo
     allow = req.allow_parse_errors or cfg.allow_parse_errors
-    code = exit_code(report, req.severity_threshold or cfg.severity_threshold, req.unknown or cfg.unknown, allow)
-    return ScanResult(report, {p.id: p.as_metadata() for p in policies}, code, graph)
+    threshold, unknown_mode = req.severity_threshold or cfg.severity_threshold, req.unknown or cfg.unknown
+    code = exit_code(report, threshold, unknown_mode, allow)
+    # the verdict the exit code gives, for the reports that state it (HTML, Markdown, OSCAL)
+    report["scan"]["gate"] = {"severity_threshold": threshold, "unknown": unknown_mode,
+                              "baseline": bool(req.baseline or cfg.baseline),
+                              "verdict": {0: "passed", 1: "failed"}.get(code, "incomplete")}
+    return ScanResult(report, {p.id: p.as_metadata() for p in policies}, code, graph, skipped=skipped)

@@ -1,7 +1,11 @@
 """Evidence report for auditors: one self-contained HTML file (inline CSS and JS, no external URL).
 
-Sections (stable ids for tests and auditors' tooling): #summary, #hipaa-matrix, #nist-matrix, #waivers,
-#coverage, #findings-errors. Reporters never evaluate: every number here is counted from `report`.
+Sections (stable ids for tests and auditors' tooling): #summary (with the verdict against the gate, the scan
+date, repository and commit), #findings (every failed result, flat), #unknowns (every unknown result with its
+reason), #hipaa-matrix, #nist-matrix, #waivers, #coverage, #findings-errors, #policies. Only the policies of
+the clouds present in the scan are shown (a scan of AWS code lists no Azure policy with zero results). The
+page fits a phone's width (wide tables scroll inside their own box) and prints with a page break before
+each major section. Reporters never evaluate: every number here is counted from `report`.
 The wording is "supports evidence for", never a claim of compliance: a scan of infrastructure code is
 one input to an assessment, not the assessment.
 """
@@ -29,10 +33,17 @@ def render(report: dict, policies: dict[str, dict], *, today: dt.date | None = N
     scan = report.get("scan") or {}
     today = today or _scan_date(scan.get("generated_at")) or dt.date.today()
     results = list(report.get("results") or [])
+    policies = present_clouds(policies, results)
     controls = load_controls()
     body = "\n".join([
         _header(report),
         _summary(report, results),
+        _flat("findings", "Findings", [r for r in results if r.get("status") == "failed"],
+              "Every failed result, most severe first: the resource, where it is written, what is wrong and the fix.",
+              "No failed result in this scan."),
+        _flat("unknowns", "Unknown results", [r for r in results if r.get("status") == "unknown"],
+              "Results that could not be decided statically, with the reason. Scan with the real variables "
+              "files or a plan to decide them.", "No unknown result in this scan."),
         _matrix("hipaa-matrix", "HIPAA Security Rule (45 CFR Part 164)", "hipaa", "data-citation",
                 controls["hipaa"], results, policies),
         _matrix("nist-matrix", "NIST SP 800-171 rev2", "nist_800_171", "data-control",
@@ -50,9 +61,55 @@ def render(report: dict, policies: dict[str, dict], *, today: dt.date | None = N
 
 
 # ---------------------------------------------------------------------------------------------- parts
+CLOUD_PREFIXES = {"aws": ("aws_",), "azure": ("azurerm_", "azuread_", "azapi_"), "gcp": ("google_",)}
+
+
+def present_clouds(policies: dict[str, dict], results: list[dict]) -> dict[str, dict]:
+    """The policies of the clouds the scan has results or resources for (all of them when none is known)."""
+    clouds = set()
+    for r in results:
+        pol = policies.get(r.get("policy_id")) or {}
+        if pol.get("cloud"):
+            clouds.add(pol["cloud"])
+        rtype = str(r.get("resource_type") or "")
+        clouds.update(c for c, prefixes in CLOUD_PREFIXES.items() if rtype.startswith(prefixes))
+    if not clouds:
+        return policies
+    return {pid: p for pid, p in policies.items() if not p.get("cloud") or p.get("cloud") in clouds}
+
+
+def _subject(report: dict) -> str:
+    """What was scanned, for the title: the repository name (and the path inside it), else the roots' last
+    path components; never a machine's absolute path."""
+    scan = report.get("scan") or {}
+    repo = scan.get("repository") or {}
+    if repo.get("name"):
+        path = repo.get("path")
+        return repo["name"] + (f"/{path}" if path and path not in (".", "") and not path.startswith("..") else "")
+    roots = [str(r).replace("\\", "/").rstrip("/") for r in scan.get("roots") or []]
+    shown = [r.rsplit("/", 1)[-1] if r.startswith("/") or r[1:3] == ":/" else r for r in roots]
+    return ", ".join(x for x in shown if x) or "scan"
+
+
 def _title(report: dict) -> str:
-    roots = (report.get("scan") or {}).get("roots") or []
-    return "HIPAA safeguards evidence: " + (", ".join(map(str, roots)) or "scan")
+    return "HIPAA safeguards evidence: " + _subject(report)
+
+
+def verdict(report: dict) -> tuple[str, str]:
+    """(passed | failed | incomplete, sentence) against the gate of the run that produced the report."""
+    scan = report.get("scan") or {}
+    gate = scan.get("gate") or {}
+    summary = report.get("summary") or {}
+    state = gate.get("verdict") or ("incomplete" if summary.get("errors") or report.get("errors")
+                                    else "failed" if summary.get("failed") else "passed")
+    threshold = gate.get("severity_threshold")
+    rule = (f"findings of severity {threshold} or higher fail the scan"
+            + ("; unknown results fail it too" if gate.get("unknown") == "fail" else "")) if threshold else \
+        "the threshold of the run is not recorded in this report"
+    text = {"passed": "Passed: no failed result at or above the threshold",
+            "failed": "Failed: at least one failed result at or above the threshold",
+            "incomplete": "Incomplete: some input could not be read or parsed, so no verdict is given"}[state]
+    return state, f"{text} ({rule})."
 
 
 def _scan_date(value: Any) -> dt.date | None:
@@ -69,7 +126,8 @@ def _header(report: dict) -> str:
             '<p class="lede">Evidence from a static scan of infrastructure code: which HIPAA Security Rule '
             'safeguards the scanned configuration supports, per citation, with every finding behind the '
             'numbers. It supports an assessment; it does not replace one.</p>'
-            '<nav class="no-print"><a href="#summary">Summary</a> <a href="#hipaa-matrix">HIPAA</a> '
+            '<nav class="no-print"><a href="#summary">Summary</a> <a href="#findings">Findings</a> '
+            '<a href="#unknowns">Unknown</a> <a href="#hipaa-matrix">HIPAA</a> '
             '<a href="#nist-matrix">NIST 800-171</a> <a href="#waivers">Waivers</a> '
             '<a href="#coverage">Coverage</a> <a href="#findings-errors">Errors</a> '
             '<button type="button" data-action="expand">Expand all</button> '
@@ -81,14 +139,17 @@ def _summary(report: dict, results: list[dict]) -> str:
     tool = report.get("tool") or {}
     scan = report.get("scan") or {}
     summary = report.get("summary") or {}
-    facts = [
+    repo = scan.get("repository") or {}
+    facts = [("Scan date", scan.get("generated_at") or "not recorded")]
+    if repo.get("name"):
+        facts.append(("Repository", repo["name"]))
+        facts.append(("Commit", (repo.get("commit") or "unknown") + (f" (branch {repo['branch']})" if repo.get("branch") else "")))
+    facts += [
         ("Scanned roots", ", ".join(map(str, scan.get("roots") or [])) or "-"),
         ("Tool", f"{tool.get('name', 'hipaa-iac')} {tool.get('version', '')}".strip()),
         ("Policy pack", f"{scan.get('policy_pack', '-')} ({scan.get('policies', '-')} policies)"),
         ("Scope", {"phi-path": "resources in the path of ePHI only"}.get(scan.get("scope"), "all resources")),
     ]
-    if scan.get("generated_at"):
-        facts.append(("Generated", scan["generated_at"]))
     facts += [("Files", summary.get("files", "-")), ("Resources", summary.get("resources", "-")),
               ("Policies evaluated", summary.get("policies", "-"))]
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts)
@@ -105,14 +166,36 @@ def _summary(report: dict, results: list[dict]) -> str:
         f'<tr data-severity="{sev}"><th class="sev sev-{sev}">{sev}</th>'
         + "".join(f'<td class="num" data-status="{st}">{counts[sev, st]}</td>' for st in STATUSES)
         + "</tr>" for sev in SEVERITIES)
-    banner = ""
+    state, sentence = verdict(report)
+    banner = f'<p class="verdict v-{state}" data-verdict="{state}"><strong>{e(sentence)}</strong></p>'
     if summary.get("errors") or report.get("errors"):
-        banner = ('<p class="banner incomplete">The analysis is incomplete: some inputs could not be read '
+        banner += ('<p class="banner incomplete">The analysis is incomplete: some inputs could not be read '
                   'or parsed (see <a href="#findings-errors">errors</a>). Counts cover what was read.</p>')
     return (f'<section id="summary"><h2>Summary</h2>{banner}<dl class="facts">{dl}</dl>'
             f'<div class="cards">{cards}</div>'
-            f'<table class="by-severity"><caption>Results by severity and status</caption>'
-            f'<thead><tr><th>severity</th>{head}</tr></thead><tbody>{rows}</tbody></table></section>')
+            f'<div class="scroll"><table class="by-severity"><caption>Results by severity and status</caption>'
+            f'<thead><tr><th>severity</th>{head}</tr></thead><tbody>{rows}</tbody></table></div></section>')
+
+
+def _flat(section_id: str, heading: str, results: list[dict], hint: str, empty: str) -> str:
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    items = sorted(results, key=lambda r: (rank.get(str(r.get("severity", "")).lower(), 9), str(r.get("file")),
+                                           r.get("line") or 0, str(r.get("policy_id")), str(r.get("resource"))))
+    lis = []
+    for r in items:
+        fix = (f'<p class="fix"><strong>Fix:</strong> {e(r.get("remediation"))}</p>'
+               if r.get("status") == "failed" and r.get("remediation") else "")
+        lis.append(
+            f'<li class="result st-{e(r.get("status"))}" data-policy="{e(r.get("policy_id"))}" '
+            f'data-resource="{e(r.get("resource"))}"><p class="what"><span class="sev sev-{e(r.get("severity"))}">'
+            f'{e(r.get("severity"))}</span> <code class="pid">{e(r.get("policy_id"))}</code> {e(r.get("title"))}</p>'
+            f'<p class="where"><code class="res">{e(r.get("resource"))}</code> at <code class="loc">'
+            f'{e(_location(r))}</code></p><p class="why">{e(r.get("message"))}</p>{fix}'
+            f'<p class="cite muted">HIPAA {e(", ".join(r.get("hipaa") or []) or "-")}; NIST SP 800-171 Rev. 2 '
+            f'{e(", ".join(r.get("nist_800_171") or []) or "-")}</p></li>')
+    body = f'<ol class="flat">{"".join(lis)}</ol>' if lis else f'<p class="muted">{e(empty)}</p>'
+    return (f'<section id="{section_id}"><h2>{e(heading)} ({len(items)})</h2><p class="hint">{e(hint)}</p>'
+            f'{body}</section>')
 
 
 def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str, dict],
@@ -163,9 +246,9 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
     return (f'<section id="{section_id}"><h2>{e(heading)}</h2>'
             '<p class="hint">One row per control that at least one policy in the pack maps to. Counts are '
             'results of this scan; open a row for the resources and source locations behind them.</p>'
-            f'<table class="matrix"><thead><tr><th>{label}</th><th>Title</th>{ra_head}'
+            f'<div class="scroll"><table class="matrix"><thead><tr><th>{label}</th><th>Title</th>{ra_head}'
             '<th>Policies</th><th>Passed</th><th>Failed</th><th>Unknown</th><th>Suppressed</th>'
-            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></section>')
+            f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
 def _location(r: dict) -> str:
@@ -188,8 +271,8 @@ def _drilldown(results: list[dict], supporting: list[str]) -> str:
         f'<td><code class="loc">{e(_location(r))}</code></td><td>{e(r.get("message"))}</td></tr>'
         for r in items)
     return (f'<details><summary>{len(results)} result{"s" if len(results) != 1 else ""}</summary>'
-            '<table class="inner"><thead><tr><th>status</th><th>severity</th><th>policy</th><th>resource</th>'
-            f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows}</tbody></table></details>')
+            '<div class="scroll"><table class="inner"><thead><tr><th>status</th><th>severity</th><th>policy</th><th>resource</th>'
+            f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows}</tbody></table></div></details>')
 
 
 def _expiry_state(expires: Any, today: dt.date) -> tuple[str, str]:
@@ -239,9 +322,9 @@ def _waivers(results: list[dict], warnings: list[dict], today: dt.date) -> str:
             '<p class="hint">Every result suppressed by an exceptions file entry, a baseline or an inline '
             f'comment, judged on {e(today.isoformat())}. Expired entries are highlighted; an expired '
             'exception no longer suppresses, and its finding is counted as failed.</p>'
-            '<table class="waivers"><thead><tr><th>policy</th><th>resource</th><th>kind</th><th>reason</th>'
+            '<div class="scroll"><table class="waivers"><thead><tr><th>policy</th><th>resource</th><th>kind</th><th>reason</th>'
             '<th>approved by</th><th>ticket</th><th>expires</th><th>source</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></section>')
+            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
 def _coverage(policies: dict[str, dict], hipaa: dict[str, dict]) -> str:
@@ -291,11 +374,11 @@ def _problems(report: dict) -> str:
     if not errors and not warnings:
         parts.append('<p class="muted">None: every input was read.</p>')
     if errors:
-        parts.append(f'<h3>Errors ({len(errors)})</h3><table class="errors"><thead><tr><th>file:line</th>'
-                     f'<th>message</th></tr></thead><tbody>{rows(errors)}</tbody></table>')
+        parts.append(f'<h3>Errors ({len(errors)})</h3><div class="scroll"><table class="errors"><thead><tr>'
+                     f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows(errors)}</tbody></table></div>')
     if warnings:
-        parts.append(f'<h3>Warnings ({len(warnings)})</h3><table class="warnings"><thead><tr><th>file:line</th>'
-                     f'<th>message</th></tr></thead><tbody>{rows(warnings)}</tbody></table>')
+        parts.append(f'<h3>Warnings ({len(warnings)})</h3><div class="scroll"><table class="warnings"><thead><tr>'
+                     f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows(warnings)}</tbody></table></div>')
     parts.append("</section>")
     return "".join(parts)
 
@@ -309,9 +392,9 @@ def _policy_index(policies: dict[str, dict]) -> str:
         f'<td><code>{e(p.get("guideline"))}</code></td></tr>'
         for pid, p in sorted(policies.items()))
     return ('<section id="policies"><h2>Policies in the pack</h2>'
-            f'<details><summary>{len(policies)} policies</summary><table class="policies"><thead><tr>'
+            f'<details><summary>{len(policies)} policies</summary><div class="scroll"><table class="policies"><thead><tr>'
             '<th>id</th><th>title</th><th>severity</th><th>cloud</th><th>category</th><th>HIPAA</th>'
-            f'<th>NIST 800-171</th><th>documentation</th></tr></thead><tbody>{rows}</tbody></table>'
+            f'<th>NIST SP 800-171 Rev. 2</th><th>documentation</th></tr></thead><tbody>{rows}</tbody></table></div>'
             '</details></section>')
 
 
@@ -373,10 +456,22 @@ table.inner{font-size:12px;margin-top:4px}table.inner th,table.inner td{padding:
 tr.expired td{background:#ffebe9}tr.expired td.expires{color:var(--fail);font-weight:700}
 tr.expiring td.expires{color:var(--unk);font-weight:600}
 ul.cols{columns:2;column-gap:32px;padding-left:18px}ul.cols li{break-inside:avoid;margin-bottom:2px}
+.scroll{overflow-x:auto;max-width:100%}
+.verdict{padding:10px 14px;border-radius:6px;border:1px solid var(--line);border-left-width:8px;margin:10px 0}
+.v-passed{border-left-color:var(--pass)}.v-failed{border-left-color:var(--fail)}.v-incomplete{border-left-color:#d4a72c}
+ol.flat{padding-left:22px}ol.flat li{margin:0 0 10px;break-inside:avoid}ol.flat p{margin:1px 0}
+.facts dd,.why,.fix,.where{overflow-wrap:anywhere}
+@media (max-width:640px){
+ body{padding:8px 10px}h1{font-size:18px}.facts{grid-template-columns:1fr}.facts dd{margin-bottom:4px}
+ ul.cols{columns:1}.card{min-width:72px;padding:4px 8px}.matrix td.title{min-width:9em}
+ nav a,nav button{display:inline-block;margin:2px 6px 2px 0}
+}
 footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
 @media print{
  body{max-width:none;padding:0;font-size:10.5pt}.no-print,nav{display:none}
  h2{break-after:avoid}tr,li{break-inside:avoid}thead{display:table-header-group}
+ #findings,#hipaa-matrix,#nist-matrix,#waivers,#coverage,#policies{break-before:page}
+ .scroll{overflow:visible}.verdict{border-width:2px;border-left-width:8px}
  details>summary{list-style:none;color:var(--fg)}a{color:inherit;text-decoration:none}
  tr.expired td{background:none;border:2px solid var(--fail)}
  .badge{color:var(--fg);background:none;border:1px solid var(--fg)}

@@ -2,8 +2,10 @@
 
 ``render(report, policies)`` turns the JSON report (DESIGN.md contract) into a SARIF log:
 
-* one rule per policy in ``policies`` (sorted by id), plus a minimal rule for any policy id that a
-  result names but ``policies`` lacks, so every result has a ``ruleIndex``;
+* one rule per policy that has a result in the log (sorted by id), from ``policies`` or, for an id
+  ``policies`` lacks, a minimal rule from the result, so every result has a ``ruleIndex``; a rule's
+  ``name`` is its title in PascalCase, ``helpUri`` its documentation page (see ``report/links.py``),
+  its help the fix and citations (the description is in ``fullDescription`` only, said once);
 * one result per failed, unknown and suppressed result (passed results are not emitted);
   failed: level by severity (critical/high ``error``, medium ``warning``, low ``note``);
   unknown: ``note`` with the reason; suppressed: level by severity plus ``suppressions``
@@ -12,9 +14,12 @@
   alert survives edits above it;
 * input errors and warnings as ``invocations[0]`` notifications.
 
-Artifact URIs are repository-relative (GitHub maps alerts to files with them): ``file`` in the
-report is relative to the scan root, so the scan root is prefixed when it is a single relative
-directory (see :func:`scan_root_prefix`), or ``uri_prefix`` when given. Standard library only.
+Artifact URIs are relative to the repository root, which ``%SRCROOT%`` names (GitHub maps alerts to
+files with them): ``file`` in the report is relative to the scan root, so the scan root's path inside
+the repository (``scan.repository.path``) is prefixed; without a repository, the scan root when it is a
+single relative directory (see :func:`scan_root_prefix`); or ``uri_prefix`` when given. A result
+without a line (plan-only input) gets ``region.startLine`` 1, as GitHub requires a region.
+Standard library only.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import hashlib
 import json
 import re
 from urllib.parse import quote
+
+from hipaa_iac.report.links import PROJECT_URL, policy_doc_url
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -56,9 +63,15 @@ def scan_root_prefix(report: dict) -> str:
 
 
 def resolve_prefix(report: dict, uri_prefix: str | None) -> str:
-    """``uri_prefix`` normalized (``"infra"`` -> ``"infra/"``), or derived from the report when None."""
+    """``uri_prefix`` normalized (``"infra"`` -> ``"infra/"``), or derived from the report when None: the
+    scan root's path in its repository, else :func:`scan_root_prefix`."""
     if uri_prefix is None:
-        return scan_root_prefix(report)
+        repo = (report.get("scan") or {}).get("repository") or {}
+        path = repo.get("path") if isinstance(repo, dict) else None
+        if isinstance(path, str) and not path.startswith("..") and not path.startswith("/"):
+            uri_prefix = path
+        else:
+            return scan_root_prefix(report)
     parts = [p for p in uri_prefix.replace("\\", "/").split("/") if p not in ("", ".")]
     return "/".join(parts) + "/" if parts else ""
 
@@ -100,10 +113,6 @@ def _valid_line(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
-def _is_http_url(value: object) -> bool:
-    return isinstance(value, str) and re.match(r"^https?://[^\s/]+", value) is not None
-
-
 def _policy_from_result(result: dict) -> dict:
     """A minimal policy entry for a result whose id is missing from ``policies``."""
     return {
@@ -120,33 +129,38 @@ def _policy_from_result(result: dict) -> dict:
     }
 
 
+def pascal_name(title: str, fallback: str) -> str:
+    """``"S3 bucket not encrypted with a CMK"`` -> ``"S3BucketNotEncryptedWithACmk"``: SARIF's rule
+    ``name``, an identifier distinct from the rule id."""
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", title or "") if w.lower() not in ("a", "an", "the")]
+    # one capital per word, and never two capitals in a row (SARIF2012's Pascal-case check)
+    name = "".join(w[:1].upper() + w[1:].lower() if len(w) > 1 or not w.isalpha() else w.lower() for w in words)
+    if not name or not name[0].isalpha():
+        name = "Hipaa" + name
+    return name if name != fallback else name + "Rule"
+
+
 def _help(policy: dict) -> tuple[str, str]:
-    """(plain text, markdown) help for a rule."""
+    """(plain text, markdown) help for a rule: the fix, the citations and the documentation link; the
+    description is in ``fullDescription`` and is not repeated."""
     hipaa = ", ".join(policy.get("hipaa") or []) or "none"
     nist = ", ".join(policy.get("nist_800_171") or []) or "none"
-    description = policy.get("description") or policy.get("name") or ""
-    remediation = policy.get("remediation") or ""
+    remediation = (policy.get("remediation") or "").strip()
     example = policy.get("remediation_example")
-    guideline = policy.get("guideline")
-    text = [description, "", f"HIPAA Security Rule (45 CFR): {hipaa}", f"NIST SP 800-171 rev2: {nist}"]
-    md = [description, "", f"**HIPAA Security Rule (45 CFR):** {hipaa}  ", f"**NIST SP 800-171 rev2:** {nist}"]
-    if policy.get("hipaa_category"):
-        text.append(f"HIPAA safeguard: {policy['hipaa_category']}")
-        md[-1] += "  "
-        md.append(f"**HIPAA safeguard:** {policy['hipaa_category']}")
+    url = policy_doc_url(policy["id"])
+    text = [f"HIPAA Security Rule (45 CFR): {hipaa}. NIST SP 800-171 rev2: {nist}."]
+    md = [f"**HIPAA Security Rule (45 CFR):** {hipaa}  ", f"**NIST SP 800-171 rev2:** {nist}"]
     if remediation:
-        text += ["", f"Remediation: {remediation}"]
-        md += ["", f"**Remediation:** {remediation}"]
+        text += [f"Fix: {remediation}"]
+        md += ["", f"**Fix:** {remediation}"]
     if example:
         example = example.rstrip("\n")
         fence = "```"
         while fence in example:
             fence += "`"
-        text += ["", "Example:", example]
         md += ["", f"{fence}hcl", example, fence]
-    if guideline:
-        text += ["", f"Guideline: {guideline}"]
-        md += ["", f"[Guideline]({guideline})" if _is_http_url(guideline) else f"Guideline: `{guideline}`"]
+    text += [f"Documentation: {url}"]
+    md += ["", f"[Documentation]({url})"]
     return "\n".join(text).strip() + "\n", "\n".join(md).strip() + "\n"
 
 
@@ -161,18 +175,13 @@ def _rule(policy: dict) -> dict:
         tags.append(policy["hipaa_category"])
     rule: dict = {
         "id": policy["id"],
-        "name": policy["id"],
+        "name": pascal_name(name, policy["id"]),
         "shortDescription": {"text": name},
-        "fullDescription": {"text": policy.get("description") or name},
+        "fullDescription": {"text": (policy.get("description") or name).strip()},
         "help": {"text": text, "markdown": markdown},
-    }
-    if _is_http_url(policy.get("guideline")):
-        rule["helpUri"] = policy["guideline"]
-    rule["defaultConfiguration"] = {"level": LEVEL[severity]}
-    rule["properties"] = {
-        "security-severity": SECURITY_SEVERITY[severity],
-        "tags": tags,
-        "precision": "high",
+        "helpUri": policy_doc_url(policy["id"]),
+        "defaultConfiguration": {"level": LEVEL[severity]},
+        "properties": {"security-severity": SECURITY_SEVERITY[severity], "tags": tags, "precision": "high"},
     }
     return rule
 
@@ -182,12 +191,11 @@ def _location(file: str | None, line: object, end_line: object, prefix: str) -> 
         return None
     physical: dict = {"artifactLocation": artifact_location(file, prefix)}
     start = _valid_line(line)
-    if start is not None:
-        region = {"startLine": start}
-        end = _valid_line(end_line)
-        if end is not None and end >= start:
-            region["endLine"] = end
-        physical["region"] = region
+    region = {"startLine": start or 1}  # GitHub requires a region; a plan-only result has no line
+    end = _valid_line(end_line)
+    if start is not None and end is not None and end >= start:
+        region["endLine"] = end
+    physical["region"] = region
     return {"physicalLocation": physical}
 
 
@@ -254,15 +262,16 @@ def build(report: dict, policies: dict[str, dict], *, uri_prefix: str | None = N
     prefix = resolve_prefix(report, uri_prefix)
     results = [r for r in report.get("results") or [] if r.get("status") in ("failed", "unknown", "suppressed")]
 
-    catalogue = {pid: dict(p, id=pid) for pid, p in policies.items()}
+    catalogue = {}
     for r in results:
-        if r["policy_id"] not in catalogue:
-            catalogue[r["policy_id"]] = _policy_from_result(r)
+        pid = r["policy_id"]
+        if pid not in catalogue:
+            catalogue[pid] = dict(policies[pid], id=pid) if pid in policies else _policy_from_result(r)
     ids = sorted(catalogue)
     index = {pid: i for i, pid in enumerate(ids)}
 
     tool = report.get("tool") or {}
-    driver: dict = {"name": tool.get("name") or "hipaa-iac"}
+    driver: dict = {"name": tool.get("name") or "hipaa-iac", "informationUri": PROJECT_URL}
     if tool.get("version"):
         driver["version"] = tool["version"]
         driver["semanticVersion"] = tool["version"]
