@@ -4,6 +4,7 @@ plus the three-valued `exists` (unknown in, unknown out; "" and [] are not set) 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -438,3 +439,36 @@ def test_pack_policies_say_what_is_wrong():
     assert message.startswith('cidr_blocks = ["0.0.0.0/0"] (contains "0.0.0.0/0"), from_port = 22 (at most 22) '
                               'and to_port = 22 (at least 22): this combination is not allowed unless type is '
                               '"egress" (type = "ingress")'), message
+
+
+CLAIM = re.compile(r"\bprov(e|es|en|ing)\b|\bmeets the\b|\bcompliant with (the )?HIPAA\b|\bHIPAA[- ]compliant\b",
+                   re.IGNORECASE)
+
+
+def _user_facing_texts() -> dict[str, str]:
+    import tomllib
+    from typer.main import get_command
+
+    from hipaa_iac.cli import app
+    texts = {"pyproject.toml description": tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["description"],
+             "action.yml": (REPO / "action.yml").read_text(), "README.md": (REPO / "README.md").read_text()}
+    hooks = REPO / ".pre-commit-hooks.yaml"
+    if hooks.exists():
+        texts[".pre-commit-hooks.yaml"] = hooks.read_text()
+    for doc in sorted((REPO / "docs").glob("*.md")):
+        texts[f"docs/{doc.name}"] = doc.read_text()
+    cmd = get_command(app)
+    texts["cli help"] = cmd.help or ""
+    for name, sub in getattr(cmd, "commands", {}).items():
+        texts[f"cli {name} help"] = sub.help or ""
+    return texts
+
+
+def test_user_facing_texts_say_supports_an_assessment_never_proves_or_meets():
+    texts = _user_facing_texts()
+    found = {where: m.group(0) for where, text in texts.items() for m in [CLAIM.search(text)] if m}
+    assert found == {}
+    assert "supports an assessment" in texts["pyproject.toml description"]
+    assert "Supports an assessment" in texts["action.yml"]
+    assert "supports an assessment" in texts["README.md"].split("\n\n")[1]
+    assert texts["cli help"].startswith("Support an assessment")

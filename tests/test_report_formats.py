@@ -592,9 +592,9 @@ def test_csv_header_and_rows(report):
     assert rows[0] == list(csv_report.COLUMNS) == [
         "policy_id", "title", "severity", "status", "hipaa_category", "hipaa", "nist_800_171", "resource",
         "resource_type", "file", "line", "attribute", "message", "remediation", "suppression_kind",
-        "suppression_reason", "approved_by", "ticket", "expires"]
+        "suppression_reason", "approved_by", "ticket", "expires", "nist_revision"]
     assert len(rows) == 13
-    assert all(len(r) == 19 for r in rows)
+    assert all(len(r) == 20 for r in rows)
     assert [(r[0], r[3], r[7], r[9], r[10]) for r in rows[1:]] == [
         ("HIPAA_AWS_S3_001", "failed", "aws_s3_bucket_server_side_encryption_configuration.lake",
          "infra/data lake/main.tf", "6"),
@@ -621,12 +621,12 @@ def test_csv_header_and_rows(report):
         "rule.apply_server_side_encryption_by_default.sse_algorithm",
         "sse_algorithm is AES256 (S3-managed key), not a customer-managed KMS key",
         'Set sse_algorithm = "aws:kms" and kms_master_key_id to a customer-managed aws_kms_key.',
-        "", "", "", "", ""]
-    assert rows[4][14:] == [  # the exception: formula and @ neutralized
+        "", "", "", "", "", "SP 800-171 Rev. 2"]
+    assert rows[4][14:19] == [  # the exception: formula and @ neutralized
         "exception", "'=HYPERLINK(\"http://evil.example/\",\"legacy clients\") until SEC-1234",
         "'@security-team", "SEC-1234", "2027-03-31"]
-    assert rows[6][14:] == ["baseline", "accepted in baseline", "", "", ""]
-    assert rows[10][14:] == ["inline", "scratch feature store; source data is backed up upstream", "", "", ""]
+    assert rows[6][14:19] == ["baseline", "accepted in baseline", "", "", ""]
+    assert rows[10][14:19] == ["inline", "scratch feature store; source data is backed up upstream", "", "", ""]
 
 
 @pytest.mark.parametrize("value, cell", [

@@ -14,8 +14,8 @@ from . import __version__
 
 HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, context_settings=HELP,
-                  help="Prove, before apply, that Terraform for healthcare AI training meets the HIPAA Security "
-                       "Rule's technical safeguards.")
+                  help="Support an assessment, before apply, of the HIPAA Security Rule's technical safeguards "
+                       "in Terraform for healthcare AI training.")
 policies_app = typer.Typer(no_args_is_help=True, context_settings=HELP,
                            help="List and explain the policies in the pack.")
 baseline_app = typer.Typer(no_args_is_help=True, context_settings=HELP,

@@ -8,8 +8,9 @@ import copy
 from typing import Any
 
 from . import __version__
+from .controls import NIST_REVISION
 from .graph import Graph
-from .model import Resource, ScanError
+from .model import Resource, ScanError, internal_error
 from .policy.messages import unknown_hint
 
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -58,7 +59,21 @@ def phi_resources(graph: Graph, phi_tags: dict) -> list[Resource]:
     return out
 
 
-def evaluate_policies(graph: Graph, policies: list, config=None) -> list[dict]:
+def _guarded(ev, r: Resource, policy_id: str, errors: list | None):
+    """One (policy, resource) verdict; the tool's own failure on it is unknown with the reason and an error."""
+    from .policy.evaluate import UNK, Verdict
+    try:
+        return ev.evaluate(r)
+    except Exception as e:
+        msg = internal_error(e, "evaluate")
+        if errors is not None:
+            errors.append(ScanError(r.file, r.line, f"{policy_id} on {r.address}: {msg}"))
+        return Verdict(UNK, msg)
+
+
+def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | None = None) -> list[dict]:
+    """Results of every policy on the graph. Internal errors (a bug of the tool on one input) become
+    unknown results and, when `errors` is given, entries in it: the scan never ends on one."""
     from .policy.engines import run_engine
     from .policy.evaluate import NA, DefinitionEvaluator
     in_scope = None
@@ -68,15 +83,18 @@ def evaluate_policies(graph: Graph, policies: list, config=None) -> list[dict]:
     for p in policies:
         meta = p.meta
         definition = apply_parameters(p.definition, meta, config)
-        ev = DefinitionEvaluator(graph, meta, definition)
-        if meta.get("engine"):
-            pairs = run_engine(meta, graph, ev.candidates(), config)
-        else:
-            pairs = []
-            for r in ev.candidates():
-                if r.action == "delete":
-                    continue
-                pairs.append((r, ev.evaluate(r)))
+        try:
+            ev = DefinitionEvaluator(graph, meta, definition)
+            candidates = ev.candidates()
+            if meta.get("engine"):
+                pairs = run_engine(meta, graph, candidates, config)
+            else:
+                pairs = [(r, _guarded(ev, r, p.id, errors)) for r in candidates if r.action != "delete"]
+        except Exception as e:  # the policy as a whole failed: reported once, the other policies still run
+            if errors is not None:
+                errors.append(ScanError(p.file if hasattr(p, "file") else p.id, None,
+                                        f"{p.id}: {internal_error(e, 'evaluate')}"))
+            continue
         for r, v in pairs:
             if v.state == NA:
                 continue
@@ -156,7 +174,7 @@ def build_report(results: list[dict], graph: Graph, policies: list, errors: list
                  roots: list[str], scope: str) -> dict:
     return {
         "schema_version": 1,
-        "tool": {"name": "hipaa-iac", "version": __version__},
+        "tool": {"name": "hipaa-iac", "version": __version__, "nist_revision": NIST_REVISION},
         "scan": {"roots": roots, "policy_pack": __version__, "policies": len(policies), "scope": scope,
                  "generated_at": None},
         "summary": summarize(results, graph, len(policies), errors),
