@@ -200,6 +200,7 @@ _PATTERNS = [
     (re.compile(r"'[^']*'|\"[^\"]*\""), "'…'"),
     (re.compile(r"\b(?:var|local|module|data|each|count|path|self)\.[\w.\-\[\]\"*]+"), "<ref>"),
     (re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\.[\w\-]+(?:\[[^\]]*\])?(?:\.[\w\-\[\]*]+)*"), "<resource-ref>"),
+    (re.compile(r"\b(?:aws|awscc|azurerm|azapi|google|google-beta|random|null|time|tls)_[a-z0-9_]+\b"), "<type>"),
     (re.compile(r"\b\d+(\.\d+)?\b"), "N"),
 ]
 
