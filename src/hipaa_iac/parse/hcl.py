@@ -454,14 +454,27 @@ def parse_hcl(src: bytes, file: str) -> list[Block]:
     return blocks
 
 
+def _first_error_point(node) -> tuple[int, int]:
+    """1-based (line, column) of the first ERROR or MISSING node."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "ERROR" or n.is_missing:
+            return n.start_point[0] + 1, n.start_point[1] + 1
+        if n.has_error:
+            stack.extend(reversed(n.children))
+    return 1, 1
+
+
 def parse_tfvars(src: bytes, file: str) -> dict[str, Attribute]:
     """A .tfvars file: top-level attributes only."""
     tree = _parser().parse(src)
     root = tree.root_node
     if root.has_error:
-        err = _first_error(root)
-        line, msg = err if err else (1, "syntax error")
-        raise HCLSyntaxError(min(line, _last_line(src)), msg)
+        # a variables file holds values (often secrets): point at line and column, never quote the text
+        line, col = _first_error_point(root)
+        raise HCLSyntaxError(min(line, _last_line(src)), f"syntax error at line {line}, column {col} "
+                             "(the text is not shown: a variables file may hold secrets)")
     body = next((c for c in root.children if c.type == "body"), None)
     if body is None:
         return {}
