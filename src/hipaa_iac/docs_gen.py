@@ -90,6 +90,18 @@ def render_policy(policy: dict[str, Any], fixtures_dir: Path) -> str:
         types = " or ".join(f"`{t}`" for t in refs[attr])
         out += [f"A reference to {types} in `{attr}` is accepted as compliant by hipaa-iac (a key the "
                 "organization manages); checkov drops resources whose value is a reference.", ""]
+    for c in meta.get("context") or ():  # policy/context.py
+        if "alternative" in c:
+            out += [f"Does not apply (no result, where the resource does not meet the requirement otherwise) when "
+                    f"alternative {c['alternative'] + 1} above holds: {_line(c['reason'])}. checkov reports a pass.", ""]
+        else:
+            named = "; ".join(f"`{t}.{p}`" for t, paths in sorted(c["target_of"].items()) for p in paths)
+            subject = f"the resource named by its `{c['via']}` argument" if c.get("via") else "the resource"
+            judged = "; ".join(x.strip().lstrip("- ") for x in describe(c["definition"])) if c.get("definition") else ""
+            then = (f"it is judged instead by: {judged.replace(':; ', ': ')}" if judged
+                    else "the policy does not apply (no result)")
+            out += [f"Context (hipaa-iac only; checkov's YAML cannot follow it): when {subject} is named by {named} "
+                    f"({_line(c['reason'])}), {then}.", ""]
     for name, value in sorted((meta.get("parameters") or {}).items()):
         out += [f"Parameter `{name}`: default `{_value(value)}`, configurable.", ""]
     if meta.get("opt_in"):

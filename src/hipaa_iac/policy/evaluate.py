@@ -14,6 +14,7 @@ from ..graph import Graph
 from ..model import Resource, Unknown, UnknownBlock
 
 TRUE, FALSE, UNK, NA = "T", "F", "U", "NA"
+_AWS_MANAGED_KEY = re.compile(r"^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/")
 MAX_REGEX_INPUT = 100_000
 
 
@@ -69,6 +70,10 @@ def resolve_path(attrs: Any, path: str) -> list[tuple[str, Any]]:
         parts = _PARTS[path] = path.split(".")
     out: list[tuple[str, Any]] = []
 
+    def missing(concrete: list[str], rest: int) -> str:
+        """The path of an absent value, down to the attribute asked for (`blob_properties.versioning_enabled`)."""
+        return ".".join(concrete + [p for p in parts[rest:] if p != "*"])
+
     def walk(value: Any, i: int, concrete: list[str]) -> None:
         if isinstance(value, UnknownBlock):  # a dynamic block that may not exist at all
             out.append((".".join(concrete), value.unknown))
@@ -86,11 +91,11 @@ def resolve_path(attrs: Any, path: str) -> list[tuple[str, Any]]:
             elif part in value:
                 walk(value[part], i + 1, concrete + [part])
             else:
-                out.append((".".join(concrete + [part]), _MISSING))
+                out.append((missing(concrete + [part], i + 1), _MISSING))
         elif isinstance(value, list):
             if part == "*":
                 if not value:
-                    out.append((".".join(concrete + ["*"]), _MISSING))
+                    out.append((missing(concrete, i + 1), _MISSING))
                 for j, v in enumerate(value):
                     walk(v, i + 1, concrete + [str(j)])
             elif part.isdigit():
@@ -98,15 +103,15 @@ def resolve_path(attrs: Any, path: str) -> list[tuple[str, Any]]:
                 if j < len(value):
                     walk(value[j], i + 1, concrete + [part])
                 else:
-                    out.append((".".join(concrete + [part]), _MISSING))
+                    out.append((missing(concrete + [part], i + 1), _MISSING))
             elif len(value) == 1 and isinstance(value[0], dict):
                 walk(value[0], i, concrete + ["0"])
             elif any(isinstance(v, Unknown) for v in value):
                 out.append((".".join(concrete), next(v for v in value if isinstance(v, Unknown))))
             else:
-                out.append((".".join(concrete + [part]), _MISSING))
+                out.append((missing(concrete + [part], i + 1), _MISSING))
         else:
-            out.append((".".join(concrete + [part]), _MISSING))
+            out.append((missing(concrete + [part], i + 1), _MISSING))
 
     walk(attrs, 0, [])
     return out
@@ -354,6 +359,9 @@ class DefinitionEvaluator:
 
     # ---- evaluation ------------------------------------------------------------------------------
     def evaluate(self, r: Resource) -> Verdict:
+        if self.meta.get("context"):  # where the policy does not apply, or applies differently (context.py)
+            from .context import evaluate_in_context
+            return evaluate_in_context(self, r)
         return self._eval(self.definition, r, None)
 
     def _eval(self, node: Any, r: Resource, siblings: list | None) -> Verdict:
@@ -448,6 +456,9 @@ class DefinitionEvaluator:
         u = unknown_in(v)
         if u is not None:
             if allowed_refs and u.ref_type in allowed_refs and isinstance(v, Unknown):
+                read = self._data_key(u, r, shown, op, value, v)
+                if read is not None:
+                    return read
                 return Verdict(TRUE, f"{shown} references {u.ref_address} (the policy accepts a reference to {u.ref_type})", shown, (op, value), False,
                                (r, shown, v), "leaf", op, value)
             if isinstance(v, Unknown) and v.prefix:
@@ -465,6 +476,24 @@ class DefinitionEvaluator:
         except re.error as e:
             return Verdict(UNK, f"invalid regular expression in policy: {e}", shown)
         return Verdict(TRUE if ok else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf", op, value)
+
+    def _data_key(self, u: Unknown, r: Resource, shown: str, op: str, value: Any, v: Any) -> Verdict | None:
+        """A reference to a `data "aws_kms_key"` counts as customer-managed only when the key it reads is not an
+        AWS-managed one (`key_id = "alias/aws/..."`); None when the reference is not to such a data source."""
+        d = self.graph.by_address.get(u.ref_address or "")
+        if d is None or d.mode != "data" or d.type != "aws_kms_key":
+            return None
+        key = d.attributes.get("key_id")
+        args = (shown, (op, value), False, (r, shown, v), "leaf", op, value)
+        if isinstance(key, Unknown) or not isinstance(key, str):
+            why = key if isinstance(key, Unknown) else Unknown(f"{d.address}.key_id is not set")
+            return Verdict(UNK, f"{shown} references {d.address}, whose key_id is not known statically: {why.reason}; "
+                                "an alias/aws/... key is AWS-managed", *args, unknown=why)
+        if _AWS_MANAGED_KEY.match(key):
+            return Verdict(FALSE, f"{shown} references {d.address}, which reads the AWS-managed key \"{key}\", but "
+                                  "a customer-managed key is required", *args)
+        return Verdict(TRUE, f"{shown} references {d.address} (key_id \"{key}\", not an AWS-managed alias/aws/... "
+                             "key)", *args)
 
     def _connection(self, node: dict, r: Resource, siblings: list) -> Verdict:
         a = node.get("resource_types") or []

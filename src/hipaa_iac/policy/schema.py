@@ -48,6 +48,7 @@ class Metadata(BaseModel):
     engine_args: dict[str, Any] | None = None
     citation_override_reason: str | None = None  # why hipaa/nist_800_171 differ from data/controls.yaml's table
     crosswalk: dict[str, list[str]] | None = None
+    context: list[dict] | None = None  # where the policy does not apply or applies differently (policy/context.py)
 
     @field_validator("crosswalk", mode="before")
     @classmethod
@@ -189,4 +190,7 @@ def validate_policy(doc: Any, file: str) -> tuple[PolicyFile | None, list[str]]:
             errs.append(f"{file}: {loc}: {err['msg']}")
         return None, errs
     errs = [f"{file}: {m}" for m in check_definition(pf.definition)]
+    if pf.metadata.context is not None:
+        from .context import check_context
+        errs += [f"{file}: {m}" for m in check_context(pf.metadata.context, pf.definition)]
     return (pf if not errs else None), errs

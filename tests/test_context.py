@@ -1,0 +1,168 @@
+"""Context where the provider or service defines it (policy/context.py, metadata.context): the pieces the
+per-policy fixtures do not show on their own. The verdicts themselves are in fixtures/policies/<ID>/."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hipaa_iac.config import Config
+from hipaa_iac.load import LoadOptions, load
+from hipaa_iac.policy.context import check_context, top_or
+from hipaa_iac.policy.loader import load_pack
+from hipaa_iac.policy.schema import validate_policy
+from hipaa_iac.scan import evaluate_policies
+
+REPO = Path(__file__).resolve().parents[1]
+PACK = {p.id: p for p in load_pack(str(REPO / "policies")).policies}
+
+
+def _results(tmp_path: Path, hcl: str, pid: str, config=None) -> dict[str, tuple[str, str]]:
+    (tmp_path / "main.tf").write_text(hcl)
+    g = load([str(tmp_path)], LoadOptions())
+    return {r["resource"]: (r["status"], r["message"]) for r in evaluate_policies(g, [PACK[pid]], config)}
+
+
+def test_sagemaker_instance_storage_regex_is_generated_from_the_table():
+    table = yaml.safe_load((REPO / "src/hipaa_iac/data/sagemaker_instance_storage.yaml").read_text())
+    assert table["date"] and table["source"]
+    families = [row["family"] for row in table["families"]]
+    assert len(families) == len(set(families))
+    want = r"^ml\.(" + "|".join(families) + r")\."
+    alts = top_or(PACK["HIPAA_AWS_SAGEMAKER_009"].definition)
+    patterns = [a["value"] for a in alts if a.get("attribute") == "production_variants.*.instance_type"]
+    assert patterns == [want]
+    rx = re.compile(want)
+    for family in families:
+        assert rx.match(f"ml.{family}.xlarge")
+    for ebs_only in ("ml.m5.large", "ml.g4.xlarge", "ml.p3.2xlarge", "ml.inf2.xlarge", "ml.c5.xlarge", "ml.g5"):
+        assert not rx.match(ebs_only), ebs_only
+
+
+def test_every_context_alternative_is_an_alternative_checkov_runs():
+    # the pack stays one definition: a context names an alternative of the definition (checkov passes it),
+    # never a condition checkov does not see
+    seen = 0
+    for p in PACK.values():
+        for c in p.meta.get("context") or ():
+            if "alternative" in c:
+                seen += 1
+                assert top_or(p.definition)[c["alternative"]], p.id
+    assert seen >= 6
+
+
+@pytest.mark.parametrize("context,definition,message", [
+    ([{"alternative": 3, "reason": "not a replica of anything"}], {"or": [{"a": 1}, {"b": 2}]},
+     "metadata.context[0].alternative: the index of an alternative"),
+    ([{"alternative": 0, "reason": "short"}], {"or": [{"a": 1}]}, "metadata.context[0].reason"),
+    ([{"alternative": 0, "target_of": {"x": ["y"]}, "reason": "a long enough reason"}], {"or": [{}]},
+     "metadata.context[0]: exactly one of alternative, target_of"),
+    ([{"target_of": {"aws_s3_bucket_logging": "target_bucket"}, "reason": "a long enough reason"}], {"or": [{}]},
+     "metadata.context[0].target_of: a mapping of resource type to a list of attribute paths"),
+    ([{"alternative": 0, "via": "bucket", "reason": "a long enough reason"}], {"or": [{}]},
+     "metadata.context[0].via: only with target_of"),
+    ([{"target_of": {"t": ["p"]}, "reason": "a long enough reason", "colour": 1}], {"or": [{}]},
+     "metadata.context[0]: unknown key(s) colour"),
+    ("nope", {"or": [{}]}, "metadata.context: expected a non-empty list"),
+])
+def test_context_errors_name_the_entry(context, definition, message):
+    errs = check_context(context, definition)
+    assert any(e.startswith(message) for e in errs), errs
+
+
+def test_a_broken_context_makes_the_policy_invalid():
+    doc = yaml.safe_load((REPO / "policies/aws/HIPAA_AWS_RDS_004.yaml").read_text())
+    doc["metadata"]["context"][0]["alternative"] = 9
+    pf, errs = validate_policy(doc, "x.yaml")
+    assert pf is None and any("metadata.context[0].alternative" in e for e in errs), errs
+
+
+OBJECT_LOCK = """
+resource "aws_s3_bucket" "curated" {
+  bucket = "curated"
+  tags = { data_classification = "restricted" }
+}
+resource "aws_s3_bucket" "gold" {
+  bucket = "gold"
+  tags = { dataset_tier = "gold" }
+}
+resource "aws_s3_bucket" "untagged" {
+  bucket = "untagged"
+}
+"""
+
+
+def test_object_lock_scope_by_default_tags(tmp_path):
+    got = _results(tmp_path, OBJECT_LOCK, "HIPAA_AWS_S3_004")
+    assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.gold": "failed"}
+    assert got["aws_s3_bucket.gold"][1] == ('tags.dataset_tier = "gold" (matches the pattern `^(?i:gold)$`): this is '
+                                            'not allowed unless object_lock_enabled is true (object_lock_enabled is '
+                                            'not set)')
+
+
+def test_object_lock_scope_is_configurable_through_parameters(tmp_path):
+    cfg = Config(parameters={"object_lock_classification_pattern": "^(restricted|ephi)$",
+                             "object_lock_tier_pattern": "^platinum$"})
+    got = _results(tmp_path, OBJECT_LOCK, "HIPAA_AWS_S3_004", cfg)
+    assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.curated": "failed"}
+
+
+def test_a_resource_that_meets_the_requirement_passes_whatever_its_context(tmp_path):
+    hcl = """
+resource "aws_s3_bucket" "locked_untagged" {
+  bucket              = "locked"
+  object_lock_enabled = true
+}
+"""
+    got = _results(tmp_path, hcl, "HIPAA_AWS_S3_004")
+    assert got == {"aws_s3_bucket.locked_untagged": ("passed", "object_lock_enabled = true, as required (it must "
+                                                                "be true)")}
+
+
+def test_log_target_by_literal_name_and_by_module_instance_key(tmp_path):
+    hcl = """
+resource "aws_s3_bucket" "logs" {
+  for_each = toset(["a", "b"])
+  bucket   = "logs-${each.key}"
+}
+resource "aws_s3_bucket" "data" {
+  bucket = "data"
+}
+resource "aws_s3_bucket_logging" "data" {
+  bucket        = aws_s3_bucket.data.id
+  target_bucket = aws_s3_bucket.logs["a"].id
+}
+resource "aws_s3_bucket_logging" "by_name" {
+  bucket        = "data"
+  target_bucket = "logs-b"
+}
+"""
+    got = _results(tmp_path, hcl, "HIPAA_AWS_S3_002")
+    # both log destinations have S3's default SSE-S3, the only encryption AWS supports for them: no result
+    assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.data": "failed"}
+
+
+def test_log_target_context_does_not_follow_the_logged_side(tmp_path):
+    # the bucket being logged (aws_s3_bucket_logging.bucket) is not a log destination: still judged for a CMK
+    hcl = """
+resource "aws_s3_bucket" "data" {
+  bucket = "data"
+}
+resource "aws_s3_bucket_logging" "data" {
+  bucket        = aws_s3_bucket.data.id
+  target_bucket = "central-logs"
+}
+resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
+  bucket = aws_s3_bucket.data.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+"""
+    got = _results(tmp_path, hcl, "HIPAA_AWS_S3_001")
+    assert {k: v[0] for k, v in got.items()} == {
+        "aws_s3_bucket_server_side_encryption_configuration.data": "failed"}
