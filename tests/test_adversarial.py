@@ -507,8 +507,9 @@ def test_huge_for_each_map_is_capped_with_a_warning(tmp_path):
 
 def test_toset_of_a_large_list_is_bounded(tmp_path):
     d = tmp_path / "toset"
-    write(d, "main.tf", 'resource "aws_s3_bucket" "b" {\n  for_each = toset([for i in range(100000) : "k${i}"])\n'
-                        '  bucket = each.key\n}\n')
+    # range() stops at 1024 numbers in Terraform; setproduct() makes the 100,000 keys
+    write(d, "main.tf", 'resource "aws_s3_bucket" "b" {\n  for_each = toset([for p in setproduct(range(1000), '
+                        'range(100)) : "k${p[0]}-${p[1]}"])\n  bucket = each.key\n}\n')
     r = scan(d, tmp_path, policy="HIPAA_AWS_S3_004", timeout=10)
     assert_clean(r, (1,))
     assert any("limit" in w["message"] for w in r.report["warnings"])
