@@ -68,9 +68,14 @@ def _pattern(value: Any) -> str:
 def _alternatives(phrases: list[str], joiner: str) -> str:
     """`be unset or false`: a shared leading "be" is said once."""
     phrases = list(dict.fromkeys(phrases))
-    if len(phrases) > 1 and all(p.startswith("be ") for p in phrases):
-        return "be " + _join([p[3:] for p in phrases], joiner)
+    for verb in _VERBS:
+        if len(phrases) > 1 and all(p.startswith(verb + " ") for p in phrases):
+            return verb + " " + _join([p[len(verb) + 1:] for p in phrases], joiner)
     return _join(phrases, joiner)
+
+
+# said once when every alternative starts with it: "contain a or b", "start with a or b"
+_VERBS = ("start with", "end with", "be", "contain", "match", "include", "have")
 
 
 # operator -> (infinitive after "must", third person), with {v} the expected value
@@ -170,7 +175,7 @@ def fact(v) -> str:
         return v.what
     r, path, value = v.lazy if v.lazy is not None else (None, v.path or "", None)
     if _missing(value):
-        return f"{'.'.join(p for p in path.split('.') if p != '*')} is not set"
+        return f"{path} is not set"
     if _is_sensitive(r, path):
         return f"{path} is set (sensitive)"
     if isinstance(value, UnknownBlock):
