@@ -286,6 +286,10 @@ INGRESS = {"or": [leaf("type", "equals", "egress"), OPEN]}
      'cidr_blocks = ["0.0.0.0/0"] (contains "0.0.0.0/0"), from_port = 0 (at most 22) and to_port = 65535 '
      '(at least 22): this combination is not allowed unless type is "egress" (type = "ingress")'),
     (INGRESS, {"type": "egress"}, "passed", 'type = "egress", as required (it must be "egress")'),
+    # an alternative that is not set adds no fact (an ingress-only resource type has no `type`)
+    (INGRESS, {"cidr_blocks": ["0.0.0.0/0"], "from_port": 22, "to_port": 22}, "failed",
+     'cidr_blocks = ["0.0.0.0/0"] (contains "0.0.0.0/0"), from_port = 22 (at most 22) and to_port = 22 '
+     '(at least 22): this combination is not allowed unless type is "egress"'),
 ])
 def test_not(definition, attrs, status, message):
     assert result(definition, attrs) == (status, message)
@@ -484,3 +488,15 @@ def test_user_facing_texts_say_supports_an_assessment_never_proves_or_meets():
     for where in ("pyproject.toml description", "action.yml", "cli help"):
         assert re.search(r"supports? an assessment", texts[where], re.IGNORECASE), where
     assert "supports an assessment" in texts["README.md"].split("\n\n")[1]
+
+
+def test_unknown_from_a_module_not_downloaded_says_terraform_init(tmp_path):
+    got = _scan(tmp_path, """
+        module "kms" {
+          source = "terraform-aws-modules/kms/aws"
+        }
+        resource "aws_thing" "a" { kms_key_id = module.kms.key_arn }
+        """, leaf("kms_key_id", "exists"))
+    assert got["aws_thing.a"] == ("unknown", U + "kms_key_id: module.kms could not be read (it must be set). To decide "
+                                              "it: run `terraform init` so the module is in .terraform/modules, or scan "
+                                              "a plan (terraform show -json)")

@@ -192,6 +192,10 @@ def fact(v) -> str:
     return text
 
 
+def _value_of(v) -> Any:
+    return v.lazy[2] if v.lazy is not None else None
+
+
 def _leaves(vs) -> bool:
     return all(x.kind == "leaf" for x in vs)
 
@@ -296,7 +300,7 @@ def why_false(v) -> str:
             text = "; ".join(dict.fromkeys(why_false(c) for c in forbidden))
             if others:
                 text += " unless " + " or ".join(condition(c) for c in others)
-                found = [fact(c) for c in others if c.kind == "leaf"]
+                found = [fact(c) for c in others if c.kind == "leaf" and not _missing(_value_of(c))]
                 if found:
                     text += f" ({_join(list(dict.fromkeys(found)))})"
             return text
