@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jsonschema
 
+from hipaa_iac import __version__
+
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((REPO / "src/hipaa_iac/data/report.schema.json").read_text())
 
@@ -30,7 +32,7 @@ def test_json_report_every_field_on_known_input():
     report = json.loads(p.stdout)
     jsonschema.validate(report, SCHEMA)
     assert report["schema_version"] == 1
-    assert report["tool"] == {"name": "hipaa-iac", "version": "0.1.0", "nist_revision": "SP 800-171 Rev. 2"}
+    assert report["tool"] == {"name": "hipaa-iac", "version": __version__, "nist_revision": "SP 800-171 Rev. 2"}
     scan = dict(report["scan"])
     import datetime as dt
     when = dt.datetime.strptime(scan.pop("generated_at"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
@@ -38,7 +40,7 @@ def test_json_report_every_field_on_known_input():
     repo = scan.pop("repository")
     assert (repo["name"], repo["path"]) == (REPO.name, "fixtures/stacks/sagemaker-noncompliant")
     assert repo["commit"] is None or len(repo["commit"]) == 40
-    assert scan == {"roots": ["fixtures/stacks/sagemaker-noncompliant"], "policy_pack": "0.1.0", "policies": 1,
+    assert scan == {"roots": ["fixtures/stacks/sagemaker-noncompliant"], "policy_pack": __version__, "policies": 1,
                     "scope": "all", "gate": {"severity_threshold": "low", "unknown": "warn", "baseline": False,
                                              "verdict": "failed"}}
     assert report["summary"] == {"files": 1, "resources": 3, "policies": 1, "passed": 1, "failed": 1,
@@ -139,7 +141,7 @@ def test_config_from_pyproject_and_yaml(tmp_path):
 
 def test_version_and_help():
     p = run("--version")
-    assert p.returncode == 0 and p.stdout.strip() == "hipaa-iac 0.1.0"
+    assert p.returncode == 0 and p.stdout.strip() == f"hipaa-iac {__version__}"
     p = run("scan", "--help")
     assert p.returncode == 0 and "--severity-threshold" in p.stdout and "Exit codes" in p.stdout
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from hipaa_iac import __version__
 from hipaa_iac.report import csv_report, junit, markdown, sarif
 
 SAMPLE = Path(__file__).parent / "data" / "report_sample.json"
@@ -111,7 +112,7 @@ def test_sarif_rules_one_per_policy_with_results_sorted(report):
                  "NIST-800-171-3.13.16", "NIST-800-171-3.13.11", "encryption_at_rest"],
         "precision": "high",
     }
-    url = "https://github.com/hipaa-iac/hipaa-iac/blob/v0.1.0/docs/policies/HIPAA_AWS_S3_001.md"
+    url = f"https://github.com/hipaa-iac/hipaa-iac/blob/v{__version__}/docs/policies/HIPAA_AWS_S3_001.md"
     assert s3["helpUri"] == url
     for part in ("164.312(a)(2)(iv), 164.310(d)(1)", "3.13.16, 3.13.11", "Test remediation.", url):
         assert part in s3["help"]["text"]

@@ -1,3 +1,3 @@
 """hipaa-iac: static HIPAA Security Rule checks for Terraform."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

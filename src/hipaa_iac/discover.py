@@ -104,6 +104,7 @@ def _walk(top: str, d: Discovery, seen_real: set[str], repo: str) -> None:
             d.errors.append((cur, None, f"cannot list directory: {e.strerror}"))
             continue
         subdirs = []
+        in_fixtures = bool(FIXTURE_DIRS & set(os.path.relpath(cur, top).split(os.sep)))
         for e in entries:
             try:
                 if e.is_symlink() and not inside(e.path, repo):
@@ -112,9 +113,17 @@ def _walk(top: str, d: Discovery, seen_real: set[str], repo: str) -> None:
                 if e.is_dir():
                     if e.name in SKIP_DIRS:
                         continue
+                    if e.name == "terraform.tfstate.d":
+                        d.skipped.append((e.path, "Terraform state (terraform.tfstate.d/)"))
+                        continue
                     subdirs.append(e.path)
                 elif e.is_file():
-                    _add_file(e.path, d, explicit=False)
+                    if e.name.endswith(STATE_SUFFIXES):
+                        d.skipped.append((e.path, "Terraform state (*.tfstate)"))
+                    elif in_fixtures and e.name.endswith(".json") and looks_like_plan(e.path):
+                        d.skipped.append((e.path, "plan JSON in a test or fixture directory"))
+                    else:
+                        _add_file(e.path, d, explicit=False)
                 elif e.is_symlink():
                     d.warnings.append((e.path, None, "broken symbolic link: not read"))
             except OSError as err:
