@@ -500,3 +500,17 @@ def test_unknown_from_a_module_not_downloaded_says_terraform_init(tmp_path):
     assert got["aws_thing.a"] == ("unknown", U + "kms_key_id: module.kms could not be read (it must be set). To decide "
                                               "it: run `terraform init` so the module is in .terraform/modules, or scan "
                                               "a plan (terraform show -json)")
+
+
+@pytest.mark.parametrize("reason,hint", [
+    ("aws_kms_key.k.arn is known only after apply",
+     "scan a plan (terraform show -json), where Terraform resolves it unless the provider computes it at apply time"),
+    ("known after apply", "the provider computes it at apply time: set it explicitly in the configuration"),
+    ("var.o.key has no key with that name", "set that key in the input object, or give the optional() attribute a "
+                                            "default"),
+    ("function foo() is not evaluated statically", "scan a plan (terraform show -json), where Terraform has "
+                                                   "evaluated it"),
+])
+def test_unknown_says_how_to_supply_the_value(reason, hint):
+    assert result(leaf("x", "equals", "y"), {"x": Unknown(reason)}) == (
+        "unknown", U + f'x: {reason} (it must be "y"). To decide it: {hint}')

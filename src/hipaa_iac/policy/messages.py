@@ -398,9 +398,9 @@ _HINTS = (  # (text in the reason, how to supply what is missing)
                           "(terraform show -json)"),
     ("has no key with that name", "set that key in the input object, or give the optional() attribute a default"),
     ("has no attribute", "set that key in the input object, or give the optional() attribute a default"),
-    ("known only after apply", "it is known only after apply: set it explicitly, or reference a resource the "
-                               "policy accepts"),
-    ("known after apply", "it is known only after apply: set it explicitly in the configuration"),
+    ("known only after apply", "scan a plan (terraform show -json), where Terraform resolves it unless the "
+                               "provider computes it at apply time"),
+    ("known after apply", "the provider computes it at apply time: set it explicitly in the configuration"),
     ("analysis limit", "scan a plan (terraform show -json), or split the configuration"),
 )
 
