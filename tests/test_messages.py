@@ -514,3 +514,16 @@ def test_unknown_from_a_module_not_downloaded_says_terraform_init(tmp_path):
 def test_unknown_says_how_to_supply_the_value(reason, hint):
     assert result(leaf("x", "equals", "y"), {"x": Unknown(reason)}) == (
         "unknown", U + f'x: {reason} (it must be "y"). To decide it: {hint}')
+
+
+def test_enumerated_indexes_are_said_once_and_alternatives_are_capped():
+    flags = {"or": [{"and": [leaf(f"flags.{i}.name", "equals", "log_connections"),
+                             leaf(f"flags.{i}.value", "equals", "on")]} for i in range(12)]}
+    assert result(flags, {"flags": []}) == (
+        "failed", 'none of the accepted alternatives holds: flags.*.name is not set, but it must be '
+                  '"log_connections"; flags.*.value is not set, but it must be "on"')
+    many = {"or": [{"and": [leaf(f"a{i}", "equals", 1), leaf(f"b{i}", "equals", 2)]} for i in range(5)]}
+    assert result(many, {}) == (
+        "failed", "none of the accepted alternatives holds: a0 is not set, but it must be 1; b0 is not set, but it "
+                  "must be 2; or a1 is not set, but it must be 1; b1 is not set, but it must be 2; or a2 is not set, "
+                  "but it must be 1; b2 is not set, but it must be 2; or 2 more alternatives, none of which holds")

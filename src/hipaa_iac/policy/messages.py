@@ -266,6 +266,23 @@ def _facts_of(v, holds: bool) -> str:
     return _facts([v], holds)
 
 
+MAX_PARTS = 3
+_INDEX = re.compile(r"(?<=[A-Za-z_])\.\d+(?=\.|[ ,:;)]|$)")
+
+
+def _summarize(parts: list[str], sep: str, word: str) -> str:
+    """Explanations joined, those that differ only by a block index said once (`flags.*.name is not set`),
+    at most MAX_PARTS of them (an enumeration of indexes in a policy would otherwise fill the message)."""
+    groups: dict[str, list[str]] = {}
+    for p in dict.fromkeys(parts):
+        groups.setdefault(_INDEX.sub(".*", p), []).append(p)
+    items = [ps[0] if len(ps) == 1 else key for key, ps in groups.items()]
+    if len(items) > MAX_PARTS:
+        rest = len(items) - MAX_PARTS
+        items = items[:MAX_PARTS] + [f"{rest} more" + (" alternatives, none of which holds" if word == "or" else "")]
+    return sep.join(items)
+
+
 def condition(v) -> str:
     """The condition itself, in words: `type is "egress"`, `a is set and b is true`."""
     if v.kind == "leaf":
@@ -291,13 +308,13 @@ def why_false(v) -> str:
             return "; ".join(f"{fact(items[0])}, but it must "
                              f"{_alternatives([phrase(x.op, x.value, x.negated) for x in items], 'and')}"
                              if not items[0].what else items[0].what for _, items in _grouped(v.children))
-        return "; ".join(dict.fromkeys(why_false(c) for c in v.children))
+        return _summarize([why_false(c) for c in v.children], "; ", "and")
     if v.kind == "or":
         alts = v.alts or v.children
         forbidden = [c for c in alts if c.kind == "not"]
         others = [c for c in alts if c.kind != "not"]
         if forbidden:
-            text = "; ".join(dict.fromkeys(why_false(c) for c in forbidden))
+            text = _summarize([why_false(c) for c in forbidden], "; ", "and")
             if others:
                 text += " unless " + " or ".join(condition(c) for c in others)
                 found = [fact(c) for c in others if c.kind == "leaf" and not _missing(_value_of(c))]
@@ -306,7 +323,7 @@ def why_false(v) -> str:
             return text
         if _leaves(alts):
             return f"{_facts(alts, False)}, but {_requirement(alts, 'or')}"
-        return "none of the accepted alternatives holds: " + "; or ".join(dict.fromkeys(why_false(c) for c in alts))
+        return "none of the accepted alternatives holds: " + _summarize([why_false(c) for c in alts], "; or ", "or")
     return v.what
 
 
@@ -328,7 +345,7 @@ def why_true(v) -> str:
                 req = _alternatives([phrase(x.op, x.value, x.negated) for x in items], "and")
                 parts.append(f"{fact(items[0])}, as required (it must {req})")
             return "; ".join(parts)
-        return "; ".join(dict.fromkeys(why_true(c) for c in v.children))
+        return _summarize([why_true(c) for c in v.children], "; ", "and")
     if v.kind == "or":
         alts = v.alts or v.children
         if _leaves(v.children) and _leaves(alts) and not any(c.what for c in v.children):
@@ -361,7 +378,7 @@ def why_unknown(v) -> str:
                 continue
             req = _alternatives([phrase(x.op, x.value, x.negated) for x in items], v.kind)
             out.append(f"{path}: {reason or 'not known statically'} (it must {req})")
-        text = "; ".join(dict.fromkeys(out))
+        text = _summarize(out, "; ", "and")
         others = [c for c in v.alts if c.state == "F"] if v.kind == "or" else []
         if others:  # the alternatives that were decided do not hold
             text += f"; the other alternatives do not hold ({_facts(others, False)})"
