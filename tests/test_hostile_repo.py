@@ -458,14 +458,50 @@ output "o" {
   value = var.secret
 }
 ''',
+    "resource index": '''
+resource "aws_kms_key" "ks" {
+  for_each = toset(["a"])
 }
-MODULE = '''
-variable "k" {
+resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  encrypted         = true
+  kms_key_id        = aws_kms_key.ks[var.secret].arn
+  depends_on        = [aws_kms_key.ks[var.secret]]
+}
+resource "aws_s3_bucket" "b" {
+  for_each = toset(["x"])
+  bucket   = each.key
+}
+resource "aws_s3_bucket_versioning" "ver" {
+  bucket = aws_s3_bucket.b["${var.secret}"].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+''',
+    "sensitive module output": '''
+module "p" {
+  source = "./mod"
+}
+resource "aws_ebs_volume" "v" {
+  availability_zone = "us-east-1a"
+  encrypted         = module.p.tok
+  kms_key_id        = "${module.p.tok}${aws_kms_key.k.arn}"
+  tags              = { for t in [module.p.tok] : t => 1 }
+}
+''',
+}
+MODULE = f'''
+variable "k" {{
   default = null
-}
-output "enc" {
+}}
+output "enc" {{
   value = "not-a-bool"
-}
+}}
+output "tok" {{
+  value     = "{CANARY}-out"
+  sensitive = true
+}}''' + '''
 resource "aws_ebs_volume" "inner" {
   availability_zone = "us-east-1a"
 }
@@ -515,12 +551,12 @@ def _texts_outside_sensitive_paths(r) -> list[str]:
     """Every text of a resource that a renderer may print: its address, Unknown reasons and prefixes
     anywhere, and known values at paths not marked sensitive."""
     from hipaa_iac.model import Unknown
-    out = [r.address]
+    out = [r.address, *r.refs]
 
     def walk(v, path):
         sensitive = any(path == s or path.startswith(s + ".") for s in r.sensitive)
         if isinstance(v, Unknown):
-            out.extend([v.reason, v.prefix or ""])
+            out.extend([v.reason, v.prefix or "", v.ref_address or "", *v.refs])
         elif isinstance(v, dict):
             for k, x in v.items():
                 walk(x, f"{path}.{k}" if path else k)

@@ -111,6 +111,7 @@ class ModuleInstance:
         self.data: dict[str, Block] = {}
         self.modules: dict[str, Block] = {}
         self.outputs: dict[str, Attribute] = {}
+        self._sensitive_outputs: set[str] = set()
         self._local_cache: dict[str, tuple[Any, set]] = {}
         self._var_cache: dict[str, tuple[Any, set]] = {}
         self._module_cache: dict[str, Any] = {}
@@ -133,6 +134,9 @@ class ModuleInstance:
                 self.modules[b.labels[0]] = b
             elif t == "output" and b.labels and "value" in b.attributes:
                 self.outputs[b.labels[0]] = b.attributes["value"]
+                sens = b.attributes.get("sensitive")
+                if sens is not None and getattr(sens.expr, "value", None) is True:
+                    self._sensitive_outputs.add(b.labels[0])  # `sensitive = true` taints what reads it
 
     # ---- scope -------------------------------------------------------------------------------
     def scope(self, bindings: dict | None = None, collect: set | None = None) -> Scope:
@@ -261,7 +265,9 @@ class ModuleInstance:
         bindings: dict = {}
         if steps and isinstance(steps[0], Idx):
             k = steps[0].key
-            if has_count and not isinstance(k, Unknown):
+            if has_count and not isinstance(k, Unknown) and SENSITIVE_MARK not in scope.collect:
+                # (a key derived from a sensitive value never goes into an address: the edge is to the whole
+                # resource, and its attributes are not known)
                 addr = base_addr + _addr_key(k)
                 bindings = {"count": {"index": k}} if "count" in block.attributes else {"each": {"key": k}}
             steps = steps[1:]
@@ -373,6 +379,8 @@ class ModuleInstance:
             value = self.eval(attr.expr, self.scope(collect=collect))
         finally:
             self._in_progress.discard(key)
+        if name in self._sensitive_outputs:
+            collect.add(SENSITIVE_MARK)
         self._output_cache[name] = (value, collect)
         return value, collect
 
