@@ -278,3 +278,106 @@ def test_any_text_round_trips_escaped(text):
     assert want in text_of(waiver[0])
     assert want in text_of(tree.find("tr", data_drill_for=AUDIT)[0])
     assert {el["attrs"].get("id") for el in tree.elements} >= {"summary", "hipaa-matrix", "waivers", "coverage"}
+
+
+# ------------------------------------------------------------------ issue 15: what an auditor is handed
+SHA = "0123456789abcdef0123456789abcdef01234567"
+EVIDENCE = {**REPORT, "scan": {**REPORT["scan"], "roots": ["/home/ci/work/acme/infra"],
+                                "generated_at": "2026-11-28T09:30:00Z",
+                                "repository": {"name": "acme/ml-infra", "commit": SHA, "branch": "main",
+                                               "path": "infra"},
+                                "gate": {"severity_threshold": "high", "unknown": "warn", "baseline": False,
+                                         "verdict": "failed"}},
+            "errors": [], "summary": {**REPORT["summary"], "errors": 0}}
+AZURE_POLICY = {"HIPAA_AZURE_STORAGE_001": {**POLICIES["HIPAA_AWS_S3_001"], "id": "HIPAA_AZURE_STORAGE_001",
+                                            "name": "Storage account without CMK", "cloud": "azure"}}
+
+
+def check_evidence(tree: Tree) -> None:
+    facts = dict(zip([text_of(el) for el in tree.find("dt", within_id="summary")],
+                     [text_of(el) for el in tree.find("dd", within_id="summary")]))
+    assert facts["Scan date"] == "2026-11-28T09:30:00Z"
+    assert facts["Repository"] == "acme/ml-infra"
+    assert facts["Commit"] == f"{SHA} (branch main)"
+    verdict = tree.find("p", within_id="summary", data_verdict="failed")
+    assert len(verdict) == 1
+    assert text_of(verdict[0]) == ("Failed: at least one failed result at or above the threshold (findings of "
+                                   "severity high or higher fail the scan).")
+    findings = tree.find("li", within_id="findings")
+    assert [(li["attrs"]["data-policy"], li["attrs"]["data-resource"]) for li in findings] == [
+        ("HIPAA_AWS_S3_001", "module.data.aws_s3_bucket_server_side_encryption_configuration.phi[0]"),
+        ("HIPAA_AWS_ELB_002", "aws_lb_listener.api")]
+    assert "Fix: fix it" in text_of(findings[0]) and "infra/data/main.tf:10" in text_of(findings[0])
+    unknowns = tree.find("li", within_id="unknowns")
+    assert [li["attrs"]["data-resource"] for li in unknowns] == [
+        'aws_s3_bucket_server_side_encryption_configuration.x["a"]']
+    assert "var.kms_key has no value" in text_of(unknowns[0]) and "Fix:" not in text_of(unknowns[0])
+
+
+def test_evidence_verdict_date_repository_and_flat_lists():
+    page = render(EVIDENCE, {**POLICIES, **AZURE_POLICY}, today=TODAY)
+    tree = Tree(page)
+    check_evidence(tree)
+    # the title names the repository (and the path in it), never the machine's absolute path
+    title = "HIPAA safeguards evidence: acme/ml-infra/infra"
+    assert f"<title>{title}</title>" in page and text_of(tree.find("h1")[0]) == title
+    assert "/home/ci" not in text_of(tree.find("h1")[0])
+    # only the clouds present: the Azure policy has no result in this AWS scan
+    assert "HIPAA_AZURE_STORAGE_001" not in page
+    assert "HIPAA_AWS_CT_001" in text_of(tree.find(id="policies")[0])
+    # without a repository: the last component of an absolute root
+    bare = {**EVIDENCE, "scan": {**EVIDENCE["scan"], "repository": None}}
+    assert "<title>HIPAA safeguards evidence: infra</title>" in render(bare, POLICIES, today=TODAY)
+    passed = {**EVIDENCE, "scan": {**EVIDENCE["scan"], "gate": {**EVIDENCE["scan"]["gate"], "verdict": "passed"}}}
+    assert 'data-verdict="passed"' in render(passed, POLICIES, today=TODAY)
+
+
+def test_print_css_breaks_pages():
+    css = render(EVIDENCE, POLICIES, today=TODAY).split("@media print{", 1)[1]
+    assert "#findings,#hipaa-matrix,#nist-matrix,#waivers,#coverage,#policies{break-before:page}" in css
+    assert ".scroll{overflow:visible}" in css
+
+
+PROBE = """<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="report.html"
+style="width:390px;height:844px;border:0"></iframe><script>
+document.getElementById('f').addEventListener('load', function () {
+  var d = this.contentDocument, out = document.createElement('pre'); out.id = 'probe';
+  var cw = d.documentElement.clientWidth, wide = [];
+  d.querySelectorAll('body *').forEach(function (el) {
+    if (el.getBoundingClientRect().right > cw + 1 && !el.closest('.scroll')) wide.push(el.tagName + '.' + el.className);
+  });
+  out.textContent = JSON.stringify({scrollWidth: d.documentElement.scrollWidth, clientWidth: cw,
+                                    wide: wide.slice(0, 5)});
+  document.body.appendChild(out);
+});
+</script></body></html>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
+def test_evidence_in_headless_chromium_fits_a_phone_and_prints(tmp_path):
+    """Chromium's window is at least 500 px wide, so a 390 px viewport is an iframe of that width in a probe
+    page that measures the report's layout: the page must not scroll sideways (wide tables scroll in their
+    own box)."""
+    page = render(EVIDENCE, POLICIES, today=TODAY)
+    (tmp_path / "report.html").write_text(page, encoding="utf-8")
+    (tmp_path / "probe.html").write_text(PROBE, encoding="utf-8")
+    base = [CHROMIUM, *CHROME_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([*base, "--dump-dom", (tmp_path / "report.html").as_uri()], capture_output=True,
+                         text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    check_evidence(Tree(dom.stdout))
+    probe = subprocess.run([*base, "--allow-file-access-from-files", "--window-size=800,900", "--dump-dom",
+                            (tmp_path / "probe.html").as_uri()], capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    m = re.search(r'<pre id="probe">(.*?)</pre>', probe.stdout, re.S)
+    assert m, probe.stdout[-2000:]
+    layout = json.loads(m.group(1).replace("&quot;", '"'))
+    assert layout["clientWidth"] <= 390
+    assert layout["scrollWidth"] <= layout["clientWidth"], layout
+    assert layout["wide"] == []
+    pdf = tmp_path / "report.pdf"
+    printed = subprocess.run([*base, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                              (tmp_path / "report.html").as_uri()], capture_output=True, text=True, timeout=120)
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 5  # page breaks

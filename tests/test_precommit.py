@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,20 +75,22 @@ def test_hook_manifest():
 def test_action_definition():
     with open(os.path.join(PROJECT, "action.yml")) as fh:
         action = yaml.safe_load(fh)
-    assert set(action["inputs"]) >= {"path", "severity-threshold", "python-version", "args"}
+    assert set(action["inputs"]) >= {"path", "severity-threshold", "python-version", "args", "category"}
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
     uses = [s.get("uses", "") for s in steps]
     assert any(u.startswith("actions/setup-python@") for u in uses)
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
-    assert upload["if"].startswith("always()") and upload["with"]["sarif_file"] == "hipaa-iac.sarif"
+    assert upload["if"].startswith("always()")
+    assert upload["with"] == {"sarif_file": "${{ steps.setup.outputs.dir }}/hipaa-iac.sarif",
+                              "category": "${{ steps.setup.outputs.category }}"}
     scripts = "\n".join(s.get("run", "") for s in steps)
-    assert 'pip install --disable-pip-version-check "$GITHUB_ACTION_PATH"' in scripts
+    assert '"$dir/venv/bin/python" -m pip install -q --disable-pip-version-check "$GITHUB_ACTION_PATH"' in scripts
     scan = next(s for s in steps if s.get("id") == "scan")
-    assert "--also sarif=hipaa-iac.sarif --also markdown=hipaa-iac.md" in scan["run"]
+    assert '--also "sarif=$OUT/hipaa-iac.sarif" --also "markdown=$OUT/hipaa-iac.md"' in scan["run"]
     assert '"$GITHUB_STEP_SUMMARY"' in scripts
     last = steps[-1]
-    assert last["if"] == "always()" and 'exit "$code"' in last["run"]
+    assert last["if"].startswith("always()") and "exit 1" in last["run"] and "exit 2" in last["run"]
     assert last["env"]["HIPAA_IAC_EXIT"] == "${{ steps.scan.outputs.exit-code }}"
     # inputs reach scripts through env only (no ${{ inputs.* }} inside a run: script injection)
     assert "${{ inputs." not in scripts
@@ -280,3 +283,56 @@ def test_pre_commit_hook_passes_a_compliant_stack(hook_env):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "Passed" in output and "0 failed, 2 passed" in output and "2 policies -> passed" in output
+
+
+def _readme_snippet() -> dict:
+    """The pre-commit block of the README, as a user pastes it."""
+    readme = open(os.path.join(PROJECT, "README.md"), encoding="utf-8").read()
+    block = readme.split("### pre-commit\n```yaml\n", 1)[1].split("```", 1)[0]
+    return yaml.safe_load(block)
+
+
+def test_readme_snippet_names_this_release():
+    from hipaa_iac import __version__
+    repo = _readme_snippet()["repos"][0]
+    assert repo["rev"] == f"v{__version__}"
+    assert [h["id"] for h in repo["hooks"]] == ["hipaa-iac", "hipaa-iac-plan"]
+
+
+def test_readme_snippet_works_as_pasted(hook_env):
+    """The README's pre-commit block, pointed at a local clone tagged with the documented rev (the tag the
+    release creates), fails a noncompliant commit with the reason and the fix (args: [--verbose]) and passes
+    a compliant one."""
+    exe, hook_repo, env, base = hook_env
+    config = _readme_snippet()
+    rev = config["repos"][0]["rev"]
+    if rev not in git("tag", "--list", cwd=hook_repo).split():
+        git("tag", rev, cwd=hook_repo)
+    config["repos"][0]["repo"] = hook_repo
+    results = {}
+    for name, tf in (("snippet-noncompliant", NONCOMPLIANT), ("snippet-compliant", COMPLIANT)):
+        target = str(base / name)
+        os.makedirs(os.path.join(target, "infra"))
+        with open(os.path.join(target, "infra", "main.tf"), "w") as fh:
+            fh.write(tf)
+        with open(os.path.join(target, ".hipaa-iac.yaml"), "w") as fh:
+            fh.write("policies: [HIPAA_AWS_SAGEMAKER_001, HIPAA_AWS_SAGEMAKER_002]\n")
+        with open(os.path.join(target, ".pre-commit-config.yaml"), "w") as fh:
+            yaml.safe_dump(config, fh)
+        git("init", "-q", cwd=target)
+        git("add", "-A", cwd=target)
+        git("commit", "-q", "-m", "stack", cwd=target)
+        proc = subprocess.run([exe, "run", "--all-files"], cwd=target, env=env, capture_output=True, text=True,
+                              timeout=900)
+        output = proc.stdout + proc.stderr
+        if "An unexpected error has occurred" in output and ("No matching distribution" in output
+                                                             or "Could not find a version" in output):
+            pytest.skip("offline: pre-commit cannot install the hook's dependencies from the local package index")
+        results[name] = (proc.returncode, output)
+    code, output = results["snippet-noncompliant"]
+    assert code == 1, output
+    assert "FAILED     HIGH     infra/main.tf:1  HIPAA_AWS_SAGEMAKER_001  aws_sagemaker_notebook_instance.phi" in output
+    assert "      Fix: " in output  # --verbose from the snippet's args
+    code, output = results["snippet-compliant"]
+    assert code == 0, output
+    assert re.search(r"^hipaa-iac \(HIPAA safeguards in Terraform\)\.+Passed$", output, re.M), output
