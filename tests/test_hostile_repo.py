@@ -728,6 +728,24 @@ def test_cache_file_edited_during_a_scan_is_not_cached_with_the_old_verdict(tmp_
         [("aws_ebs_volume.v", "failed")]
 
 
+def test_cache_configuration_and_pack_are_part_of_the_key(tmp_path, monkeypatch):
+    root = tmp_path / "repo"
+    write(root / "main.tf", EBS_VAR.replace("var.enc", "false").replace('variable "enc" {}\n', ""))
+    cache = tmp_path / "c"
+    assert _statuses(_assert_cached_equals_uncached(root, cache, monkeypatch)) == [("aws_ebs_volume.v", "failed")]
+    write(root / ".hipaa-iac.yaml", "scope: phi-path\n")  # nothing is tagged: nothing judged
+    assert _statuses(_assert_cached_equals_uncached(root, cache, monkeypatch)) == []
+    (root / ".hipaa-iac.yaml").unlink()
+    from hipaa_iac.policy.loader import default_policy_dir
+    pack = tmp_path / "pack"
+    shutil.copytree(default_policy_dir(), pack)
+    ebs = pack / "aws" / "HIPAA_AWS_EBS_001.yaml"
+    ebs.write_text(ebs.read_text().replace("    value: true\n", "    value: false\n", 1))
+    r = _assert_cached_equals_uncached(root, cache, monkeypatch, policy_dir=str(pack))
+    assert _statuses(r) == [("aws_ebs_volume.v", "passed")]  # the edited pack's verdict, not the cached one
+    assert _statuses(_execute(root, cache, monkeypatch)) == [("aws_ebs_volume.v", "failed")]
+
+
 @pytest.mark.parametrize("damage", ["garbage", "list", "wrong-types", "parse-entry-wrong-type"])
 def test_cache_corrupt_or_wrong_type_entries_are_ignored_and_replaced(tmp_path, monkeypatch, damage):
     root = tmp_path / "repo"
