@@ -527,3 +527,23 @@ def test_enumerated_indexes_are_said_once_and_alternatives_are_capped():
         "failed", "none of the accepted alternatives holds: a0 is not set, but it must be 1; b0 is not set, but it "
                   "must be 2; or a1 is not set, but it must be 1; b1 is not set, but it must be 2; or a2 is not set, "
                   "but it must be 1; b2 is not set, but it must be 2; or 2 more alternatives, none of which holds")
+
+
+def test_long_fact_lists_are_summarized():
+    rules = {"not": {"and": [leaf("security_rule.*.source_address_prefix", "equals", "*"),
+                             leaf("security_rule.*.access", "equals", "Allow"),
+                             leaf("security_rule.*.direction", "equals", "Inbound")]}}
+    assert result(rules, {}) == (
+        "passed", "none of security_rule.source_address_prefix, security_rule.access or security_rule.direction is "
+                  "set: not the combination the policy forbids")
+    wide = {"not": {"and": [leaf(f"a{i}", "equals", "x") for i in range(9)]}}
+    assert result(wide, {"a0": "y"}) == ("passed", 'a0 = "y": not the combination the policy forbids')
+    status, message = result(wide, {f"a{i}": "y" for i in range(9)})
+    assert message == ('a0 = "y", a1 = "y", a2 = "y", a3 = "y", a4 = "y", a5 = "y" and 3 more: not the combination '
+                       'the policy forbids')
+
+
+def test_messages_are_bounded():
+    many = {"and": [leaf(f"attribute_with_a_long_name_{i}", "equals", "x" * 70) for i in range(30)]}
+    status, message = result(many, {})
+    assert status == "failed" and len(message) <= 1000 and message.endswith("; ... (shortened)")

@@ -253,7 +253,21 @@ def _facts(vs, holds: bool, explain: bool = True) -> str:
             t += f" ({said[3:] if said.startswith('is ') else said})"
         if t and t not in out:
             out.append(t)
+    unset = [t for t in out if t.endswith(" is not set")]
+    if unset and len(unset) < len(out) and len(out) > MAX_FACTS:  # the values that are set say more
+        out = [t for t in out if t not in unset]
+    elif len(unset) > 2 and len(unset) == len(out):  # `none of a, b or c is set`
+        names = list(dict.fromkeys(_INDEX.sub(".*", t[:-len(" is not set")]) for t in unset))
+        more = len(names) - MAX_FACTS
+        names = names[:MAX_FACTS] + ([f"{more} more"] if more > 0 else [])
+        return f"none of {_join(names, 'or')} is set" if len(names) > 1 else f"{names[0]} is not set"
+    out = list(dict.fromkeys(_INDEX.sub(".*", t) if _INDEX.search(t) and len(out) > MAX_FACTS else t for t in out))
+    if len(out) > MAX_FACTS:
+        out = out[:MAX_FACTS] + [f"{len(out) - MAX_FACTS} more"]
     return _join(out)
+
+
+MAX_FACTS = 6
 
 
 def _join(items: list[str], word: str = "and") -> str:
@@ -354,7 +368,7 @@ def why_true(v) -> str:
     return v.what
 
 
-def why_unknown(v) -> str:
+def why_unknown(v, note: bool = True) -> str:
     if v.kind == "leaf":
         if v.what:
             return v.what
@@ -362,7 +376,7 @@ def why_unknown(v) -> str:
         reason = u.reason if u is not None else "not known statically"
         return f"{v.path}: {reason} (it must {phrase(v.op, v.value, v.negated)})"
     if v.kind == "not":
-        return why_unknown(v.children[0])
+        return why_unknown(v.children[0], note)
     if v.kind in ("and", "or"):
         parts: dict[tuple, list] = {}
         for c in v.children:
@@ -370,7 +384,7 @@ def why_unknown(v) -> str:
                 key = (c.path, c.unknown.reason if c.unknown is not None else "")
                 parts.setdefault(key, []).append(c)
             else:
-                parts.setdefault(("", why_unknown(c)), [])
+                parts.setdefault(("", why_unknown(c, False)), [])
         out = []
         for (path, reason), items in parts.items():
             if not items:
@@ -379,7 +393,7 @@ def why_unknown(v) -> str:
             req = _alternatives([phrase(x.op, x.value, x.negated) for x in items], v.kind)
             out.append(f"{path}: {reason or 'not known statically'} (it must {req})")
         text = _summarize(out, "; ", "and")
-        others = [c for c in v.alts if c.state == "F"] if v.kind == "or" else []
+        others = [c for c in v.alts if c.state == "F"] if v.kind == "or" and note else []
         if others:  # the alternatives that were decided do not hold
             text += f"; the other alternatives do not hold ({_facts(others, False)})"
         return text
@@ -388,6 +402,21 @@ def why_unknown(v) -> str:
 
 def describe(v) -> str:
     """The message of a verdict (without the `cannot be decided statically:` prefix of unknowns)."""
+    return _bounded(_describe(v))
+
+
+MAX_MESSAGE = 1000
+
+
+def _bounded(text: str) -> str:
+    """At most MAX_MESSAGE characters, cut at a clause boundary."""
+    if len(text) <= MAX_MESSAGE:
+        return text
+    cut = text.rfind("; ", 0, MAX_MESSAGE - 20)
+    return (text[:cut] if cut > 0 else text[:MAX_MESSAGE - 20]) + "; ... (shortened)"
+
+
+def _describe(v) -> str:
     if v.state == "F":
         return why_false(v)
     if v.state == "T":
