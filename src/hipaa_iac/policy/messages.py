@@ -51,11 +51,10 @@ def _hcl(v: Any) -> str:
 
 def _values(value: Any) -> str:
     vals = value if isinstance(value, list) else [value]
-    shown = [hcl(x, 60) for x in vals]
-    if len(shown) > MAX_LIST:
-        rest = len(shown) - (MAX_LIST - 1)
-        return ", ".join(shown[:MAX_LIST - 1]) + f" (and {rest} more listed in the policy)"
-    return ", ".join(shown)
+    if len(vals) > MAX_LIST:
+        rest = len(vals) - (MAX_LIST - 1)
+        return ", ".join(hcl(x, 60) for x in vals[:MAX_LIST - 1]) + f" (and {rest} more listed in the policy)"
+    return ", ".join(hcl(x, 60) for x in vals)
 
 
 def _pattern(value: Any) -> str:
