@@ -427,8 +427,33 @@ def _title(s):
     return re.sub(r"(?<![^\W\d_])([^\W\d_])", lambda m: m.group(1).upper(), s)
 
 
+def graphemes(s: str) -> list[str]:
+    """User-perceived characters, as Terraform counts them (length, substr, strrev): a base character with
+    its combining marks, variation selectors, emoji modifiers and zero-width-joined sequences. An
+    approximation of Unicode text segmentation (UAX #29) without its tables."""
+    import unicodedata
+    out: list[str] = []
+    join = False
+    for ch in s:
+        o = ord(ch)
+        extend = (unicodedata.category(ch) in ("Mn", "Me", "Mc") or 0xFE00 <= o <= 0xFE0F
+                  or 0x1F3FB <= o <= 0x1F3FF or 0xE0020 <= o <= 0xE007F or o == 0x200D)
+        if out and (extend or join or (ch == "\n" and out[-1] == "\r")
+                    or (0x1F1E6 <= o <= 0x1F1FF and len(out[-1]) == 1 and 0x1F1E6 <= ord(out[-1]) <= 0x1F1FF)):
+            out[-1] += ch
+        else:
+            out.append(ch)
+        join = o == 0x200D
+    return out
+
+
+def _glen(s: str) -> int:
+    return len(s) if s.isascii() else len(graphemes(s))
+
+
 def _strrev(s):
-    return as_str(s)[::-1]
+    s = as_str(s)
+    return s[::-1] if s.isascii() else "".join(reversed(graphemes(s)))
 
 
 def _chomp(s):
@@ -469,6 +494,13 @@ def _strcontains(s, sub):
 def _substr(s, offset, length):
     # functions/substr: offset and length in unicode characters; negative offset from the end; length -1
     s, o, n = as_str(s), as_int(offset, "offset"), as_int(length, "length")
+    if not s.isascii():
+        g = graphemes(s)
+        if o < 0:
+            o = max(0, len(g) + o) if len(g) + o >= 0 else fail("offset is before the start of the string")
+        if o > len(g):
+            fail("offset is beyond the end of the string")
+        return "".join(g[o:] if n == -1 else g[o:o + n])
     if o < 0:
         o = len(s) + o
         if o < 0:
@@ -936,7 +968,7 @@ def _regexall(pattern, s):
 
 def _length(v):
     if isinstance(v, str):
-        return len(v)
+        return _glen(v)
     if isinstance(v, (list, dict)):
         return len(v)  # unknown elements do not change the length
     if v is None:
@@ -1709,7 +1741,7 @@ FUNCTIONS: dict[str, Callable] = {
     "tostring": strict(_tostring), "tonumber": strict(_tonumber), "tobool": strict(_tobool),
     "nonsensitive": lambda v: v,
     # encoding
-    "jsonencode": _jsonencode, "jsondecode": shallow(_jsondecode), "yamldecode": strict(_yamldecode),
+    "jsonencode": _jsonencode, "jsondecode": _jsondecode, "yamldecode": strict(_yamldecode),
     "base64encode": strict(lambda s: base64.b64encode(as_str(s).encode()).decode()),
     "base64decode": strict(_b64decode), "urlencode": strict(_urlencode),
     "md5": strict(_hash("md5")), "sha1": strict(_hash("sha1")), "sha256": strict(_hash("sha256")),
