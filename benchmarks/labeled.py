@@ -6,7 +6,7 @@ Reads ``<corpus>/labeled`` in place (default ``$HIPAA_IAC_CORPUS`` or ``../share
 
 - KICS (``labeled/kics/<provider>/<query>/test/``): each line of ``positive_expected_result.json`` names a
   file and a line; the resource block holding that line must get a **failed** result in a category mapped
-  from the query's theme (``INDEX.tsv``). A line outside every resource block counts as a miss, except a line
+  from the query's theme (``INDEX.tsv``), or from a policy whose crosswalk names the query. A line outside every resource block counts as a miss, except a line
   inside a call of a registry module, which the fixture does not ship: counted apart, not judged.
 - trivy (``labeled/trivy/<provider>/<service>/<check>/``): each ``bad_N.tf`` must get a failed result in a
   mapped category (``INDEX.tsv``'s categories) on any resource of the snippet.
@@ -251,7 +251,9 @@ def judge(label: Label, scan=scan_file, mapped: set[str] | None = None) -> Outco
 
     for name, line in label.positives:
         resources, results = get(name)
-        failed = [r for r in results if r["status"] == "failed" and r["hipaa_category"] in label.categories]
+        # a failed result counts in a mapped category, or from a policy whose crosswalk names the label
+        failed = [r for r in results if r["status"] == "failed"
+                  and (r["hipaa_category"] in label.categories or r["policy_id"] in (mapped or ()))]
         if line is None:
             ok = bool(failed)
             why = "no failed result in " + "/".join(sorted(label.categories))
@@ -279,8 +281,9 @@ def judge(label: Label, scan=scan_file, mapped: set[str] | None = None) -> Outco
         _, results = get(name)
         seen = set()
         for r in results:
-            if r["status"] == "failed" and r["hipaa_category"] in label.categories and \
-                    r["policy_id"] in matching and (r["resource"], r["policy_id"]) not in seen:
+            if r["status"] == "failed" and r["policy_id"] in matching and \
+                    (r["hipaa_category"] in label.categories or r["policy_id"] in (mapped or ())) and \
+                    (r["resource"], r["policy_id"]) not in seen:
                 seen.add((r["resource"], r["policy_id"]))
                 (out.waived_alarms if name in label.stricter else out.false_alarms).append(
                     (name, r["resource"], r["policy_id"]))

@@ -56,6 +56,15 @@ def test_kics_found_missed_and_false_alarms(tmp_path):
     assert out.false_alarms == [("n.tf", "aws_y.ok", "P_OTHER")]
 
 
+def test_crosswalk_named_policy_counts_in_any_category(tmp_path):
+    lb = labeled.Label("kics", "aws/q", tmp_path, {"key_management"}, [("p.tf", 3)], ["n.tf"], "id-1")
+    table = {"p.tf": (RES, [result("aws_x.a", "failed", cat="audit_logging", pid="P_TRAIL")]),
+             "n.tf": ([], [result("aws_y.ok", "failed", cat="audit_logging", pid="P_TRAIL")])}
+    assert labeled.judge(lb, scan=fake_scan(table)).found == []
+    out = labeled.judge(lb, scan=fake_scan(table), mapped={"P_TRAIL"})
+    assert out.found == [("p.tf", 3)] and out.false_alarms == [("n.tf", "aws_y.ok", "P_TRAIL")]
+
+
 def test_kics_line_in_a_registry_module_call_is_counted_apart(tmp_path):
     (tmp_path / "m.tf").write_text('module "db" {\n  source = "terraform-aws-modules/rds/aws"\n  x = 1\n}\n'
                                    'module "local" {\n  source = "./mod"\n}\n')
