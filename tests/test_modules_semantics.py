@@ -521,3 +521,89 @@ resource "aws_iam_policy" "admin" {
 ''')
     out = execute(ScanRequest(paths=[str(tmp_path)], policies=["HIPAA_AWS_IAM_001"], no_cache=True))
     assert [(r["resource"], r["status"]) for r in out.report["results"]] == [("aws_iam_policy.admin", "failed")]
+
+
+# ---- 5. local modules outside the scanned directory, inside the repository -------------------------------
+def examples_repo(tmp_path: Path) -> Path:
+    """The terraform-aws-modules layout: the module at the root, examples calling it with `../../`."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    write(repo, "main.tf", 'variable "encrypted" {\n  type = bool\n}\n'
+                           'resource "aws_ebs_volume" "this" {\n  encrypted = var.encrypted\n'
+                           '  kms_key_id = "arn:aws:kms:us-east-1:111122223333:key/k"\n}\n')
+    for name, enc in (("complete", "true"), ("simple", '"false"')):
+        write(repo / "examples" / name, "main.tf",
+              f'module "vol" {{\n  source    = "../../"\n  encrypted = {enc}\n}}\n')
+    write(tmp_path / "elsewhere", "main.tf", 'resource "aws_ebs_volume" "x" {}\n')
+    write(repo / "examples" / "escape", "main.tf", 'module "out" {\n  source = "../../../elsewhere"\n}\n')
+    return repo
+
+
+def test_example_reads_the_module_of_its_repository(tmp_path):
+    repo = examples_repo(tmp_path)
+    res, g = resolve(repo / "examples" / "complete")
+    assert {a: r.attributes["encrypted"] for a, r in res.items()} == {"module.vol.aws_ebs_volume.this": True}
+    assert res["module.vol.aws_ebs_volume.this"].file == "../../main.tf"
+    assert warnings(g) == []
+
+
+def test_module_outside_the_repository_is_still_refused(tmp_path):
+    repo = examples_repo(tmp_path)
+    res, g = resolve(repo / "examples" / "escape")
+    assert res == {}
+    assert [w["message"] for w in warnings(g)] == [
+        "module.out: source '../../../elsewhere' is outside the scanned tree; its resources are not analyzed"]
+
+
+# ---- 6. results of different root modules are told apart --------------------------------------------------
+def test_whole_repository_results_carry_their_root_module(tmp_path):
+    repo = examples_repo(tmp_path)
+    out = execute(ScanRequest(paths=[str(repo)], policies=["HIPAA_AWS_EBS_001"], no_cache=True))
+    got = sorted((r["module_root"], r["resource"], r["file"], r["status"]) for r in out.report["results"])
+    # the repository's own module is called by the examples, so it is judged through them
+    assert got == [
+        ("examples/complete", "module.vol.aws_ebs_volume.this", "main.tf", "passed"),
+        ("examples/simple", "module.vol.aws_ebs_volume.this", "main.tf", "failed"),  # "false" -> false
+    ]
+    # the JSON report validates against its schema with the new field
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parents[1] / "src/hipaa_iac/data/report.schema.json").read_text())
+    jsonschema.validate(out.report, schema)
+
+    from hipaa_iac.report import sarif
+    from hipaa_iac.suppress import fingerprint
+    results = out.report["results"]
+    fps = {sarif.fingerprint(r) for r in results}
+    assert len(fps) == 2  # one per root, though file, policy and address are shared by the two examples
+    # a result of the scan root's own module keeps the fingerprint it had before module_root existed
+    alone = execute(ScanRequest(paths=[str(repo / "examples" / "complete")], policies=["HIPAA_AWS_EBS_001"],
+                                no_cache=True)).report["results"]
+    assert [(r["module_root"], r["file"]) for r in alone] == [(".", "../../main.tf")]
+    assert sarif.fingerprint(alone[0]) == fingerprint("HIPAA_AWS_EBS_001", "module.vol.aws_ebs_volume.this",
+                                                      "../../main.tf")
+    doc = json.loads(sarif.render(out.report, out.policies))
+    names = sorted(loc["logicalLocations"][0]["fullyQualifiedName"]
+                   for res in doc["runs"][0]["results"] for loc in res["locations"])
+    assert names == ["examples/simple:module.vol.aws_ebs_volume.this"]  # SARIF lists what failed
+
+
+def test_baseline_keeps_one_finding_per_root_and_matches_a_scan_of_one_example(tmp_path):
+    from hipaa_iac.suppress import write_baseline
+    repo = examples_repo(tmp_path)
+    write(repo / "examples" / "complete", "main.tf",
+          'module "vol" {\n  source    = "../../"\n  encrypted = false\n}\n')  # both examples fail now
+    full = execute(ScanRequest(paths=[str(repo)], policies=["HIPAA_AWS_EBS_001"], no_cache=True))
+    base = repo / "baseline.json"
+    assert write_baseline(str(base), full.report) == 2
+    findings = json.loads(base.read_text())["findings"]
+    assert sorted((f.get("module_root", "."), f["resource"]) for f in findings) == [
+        ("examples/complete", "module.vol.aws_ebs_volume.this"),
+        ("examples/simple", "module.vol.aws_ebs_volume.this")]
+    again = execute(ScanRequest(paths=[str(repo)], policies=["HIPAA_AWS_EBS_001"], no_cache=True,
+                                baseline=str(base)))
+    assert {r["status"] for r in again.report["results"]} == {"suppressed"}
+    # a pre-commit scan of one example alone: its module_root is "." there, rebased onto the baseline's root
+    one = execute(ScanRequest(paths=[str(repo / "examples" / "simple")], policies=["HIPAA_AWS_EBS_001"],
+                              no_cache=True, baseline=str(base)))
+    assert [(r["resource"], r["status"]) for r in one.report["results"]] == \
+        [("module.vol.aws_ebs_volume.this", "suppressed")]
