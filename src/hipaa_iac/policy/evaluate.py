@@ -139,7 +139,8 @@ def unknown_in(value: Any) -> Unknown | None:
 def _is_reference(u: Unknown) -> bool:
     """A reference to another resource's attribute (or a plan value computed from one): it is configured,
     only its value waits for apply."""
-    return u.ref_address is not None or u.reason == "known after apply" or u.reason.endswith(" is known only after apply")
+    return (u.ref_address is not None or u.reason == "known after apply"
+            or u.reason.endswith(" is known only after apply"))
 
 
 def is_set(v: Any, allowed_refs=None) -> "bool | Unknown":
@@ -459,7 +460,8 @@ class DefinitionEvaluator:
                 read = self._data_key(u, r, shown, op, value, v)
                 if read is not None:
                     return read
-                return Verdict(TRUE, f"{shown} references {u.ref_address} (the policy accepts a reference to {u.ref_type})", shown, (op, value), False,
+                return Verdict(TRUE, f"{shown} references {u.ref_address} (the policy accepts a reference to "
+                                     f"{u.ref_type})", shown, (op, value), False,
                                (r, shown, v), "leaf", op, value)
             if isinstance(v, Unknown) and v.prefix:
                 decided = decide_on_prefix(op, v.prefix, value)

@@ -81,8 +81,8 @@ _VERBS = ("start with", "end with", "be", "contain", "match", "include", "have")
 _PHRASES = {
     "equals": ("be {v}", "is {v}"),
     "not_equals": ("not be {v}", "is not {v}"),
-    "equals_ignore_case": ("be {v} (in any case)", "is {v} (in any case)"),
-    "not_equals_ignore_case": ("not be {v} (in any case)", "is not {v} (in any case)"),
+    "equals_ignore_case": ("be {v}, ignoring case", "is {v}, ignoring case"),
+    "not_equals_ignore_case": ("not be {v}, ignoring case", "is not {v}, ignoring case"),
     "within": ("be {vs}", "is {vs}"),
     "not_within": ("not be {vs}", "is not {vs}"),
     "exists": ("be set", "is set"),
@@ -184,7 +184,9 @@ def fact(v) -> str:
             return f"{path} starts with {hcl(value.prefix)}"
         if value.ref_address:
             return f"{path} references {value.ref_address}"
-        return f"{path} is set to a value known only after apply"
+        if value.reason == "known after apply":
+            return f"{path} is set to a value known only after apply"
+        return f"{path}: {value.reason}"
     text = f"{path} = {hcl(value)}"
     if isinstance(value, (str, list, dict)) and len(value) == 0 and v.op in ("exists", "not_exists"):
         text += " (empty, which Terraform treats as not set)"
