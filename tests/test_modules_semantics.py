@@ -501,9 +501,69 @@ data "aws_iam_policy_document" "d" {
   }
 }
 ''')
+    from hipaa_iac.resolve.functions import PartialJSON
+    # the text is known except at the unknown leaf: policies decide on the known parts
+    assert isinstance(doc, PartialJSON)
     assert doc.reason == ("aws_iam_policy_document: statement 0 resources is not known statically "
                           "(aws_s3_bucket.b.arn is known only after apply)")
     assert "aws_s3_bucket.b" in doc.refs
+    assert doc.text('"?"') == ('{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n'
+                               '      "Action": "s3:GetObject",\n      "Resource": "?"\n    }\n  ]\n}')
+    # the structure itself unknown (a principal type): no text at all
+    doc, _ = policy_of(tmp_path, '''
+variable "t" {}
+data "aws_iam_policy_document" "d" {
+  statement {
+    actions = ["s3:GetObject"]
+    principals {
+      type        = var.t
+      identifiers = ["*"]
+    }
+  }
+}
+''')
+    assert not isinstance(doc, PartialJSON) and doc.reason == (
+        "aws_iam_policy_document: statement 0 principals 0 type is not known statically "
+        "(var.t has no default and no value in the scanned tfvars files)")
+
+
+def test_policy_document_with_unknown_resources_still_decides_a_text_policy(tmp_path):
+    write(tmp_path, "main.tf", '''
+resource "aws_s3_bucket" "b" {}
+data "aws_iam_policy_document" "tls" {
+  statement {
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.b.arn, "${aws_s3_bucket.b.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+resource "aws_s3_bucket_policy" "tls" {
+  bucket = aws_s3_bucket.b.id
+  policy = data.aws_iam_policy_document.tls.json
+}
+''')
+    import re
+
+    import yaml
+
+    from hipaa_iac.resolve.functions import PartialJSON, decide_partial_json
+    res, _ = resolve(tmp_path)
+    doc = res["aws_s3_bucket_policy.tls"].attributes["policy"]
+    assert isinstance(doc, PartialJSON)
+    pol = yaml.safe_load((Path(__file__).resolve().parents[1] / "policies/aws/HIPAA_AWS_S3_008.yaml").read_text())
+    pattern = pol["definition"]["value"]
+    # the evaluator's decision on partial JSON text: the Deny and the SecureTransport condition are known
+    assert decide_partial_json("regex_match", pattern, doc,
+                               lambda op, text, value: re.search(value, text) is not None) is True
 
 
 def test_policy_document_decides_a_policy_end_to_end(tmp_path):

@@ -19,9 +19,13 @@ policy_model.go, website/docs/d/iam_policy_document.html.markdown; read 2026-12-
 - `json` is Go's `json.MarshalIndent(doc, "", "  ")`, `minified_json` is `json.Marshal(doc)`: keys of maps
   sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped as Go escapes them, other characters as UTF-8.
 
-A value not known statically anywhere in the document makes the text Unknown, with the place and the
-reason (a structure with unknown leaves would let policies decide on the known parts: see the evaluator).
-The provider's errors (a duplicate Sid, an invalid JSON source) are Unknown with the provider's reason.
+A value not known statically in a leaf of the document (Effect, an action, a resource, a principal
+identifier, a condition value, the Id) leaves the text known around it: the result is a `PartialJSON`
+(resolve/functions.py) whose unknown leaves are kept in place, so policies decide on the known parts; its
+reason names the first such place. An unknown element of a set goes after the known ones (its place in
+the provider's order is not known). Where the structure itself is not known (the statement blocks, a Sid,
+a principal type, a condition's test or variable, a source document) the text is Unknown with the place and
+the reason. The provider's errors (a duplicate Sid, an invalid JSON source) are Unknown with its reason.
 """
 from __future__ import annotations
 
@@ -42,30 +46,83 @@ class _Refused(Exception):
 
 def render(attrs: dict, minified: bool = False) -> Any:
     """The `json` (or `minified_json`) of an aws_iam_policy_document whose resolved arguments are `attrs`
-    (nested blocks as lists of dicts); a str, or Unknown with the reason."""
+    (nested blocks as lists of dicts): a str, a PartialJSON when leaves are unknown, or Unknown."""
+    leaves: list = []
     try:
-        doc = build(attrs)
+        doc = build(attrs, leaves)
     except _Refused as e:
         return Unknown(f"aws_iam_policy_document: {e.reason}", e.refs)
-    return encode(doc, minified)
+    return encode(doc, minified, leaves)
 
 
-def encode(doc: dict, minified: bool = False) -> str:
-    if minified:
-        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
-    else:
-        text = json.dumps(doc, ensure_ascii=False, indent=2)
-    # Go's encoder escapes these inside strings (they never occur outside strings in JSON text)
-    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
-                    ("\u2029", "\\u2029")):
-        text = text.replace(ch, esc)
-    return text
+_ESC = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _str(s: str) -> str:
+    # Go's encoder escapes these (as jsonencode does); other characters are written as UTF-8
+    return "".join(_ESC.get(c, c) for c in json.dumps(s, ensure_ascii=False))
+
+
+def _parts(v: Any, out: list, indent: int | None, level: int) -> None:
+    """Go's json.Marshal / MarshalIndent(v, "", "  ") layout, unknown leaves kept as parts."""
+    if isinstance(v, Unknown):
+        out.append(v)
+        return
+    nl = "" if indent is None else "\n" + " " * (indent * (level + 1))
+    end = "" if indent is None else "\n" + " " * (indent * level)
+    colon = ":" if indent is None else ": "
+    if isinstance(v, dict):
+        if not v:
+            out.append("{}")
+            return
+        out.append("{")
+        for i, (k, x) in enumerate(v.items()):
+            out.append(("," if i else "") + nl + _str(k) + colon)
+            _parts(x, out, indent, level + 1)
+        out.append(end + "}")
+    elif isinstance(v, list):
+        if not v:
+            out.append("[]")
+            return
+        out.append("[")
+        for i, x in enumerate(v):
+            out.append(("," if i else "") + nl)
+            _parts(x, out, indent, level + 1)
+        out.append(end + "]")
+    else:  # the document holds strings only, besides its structure
+        out.append(_str(v if isinstance(v, str) else str(v)))
+
+
+def encode(doc: dict, minified: bool = False, leaves: list | None = None) -> Any:
+    parts: list = []
+    _parts(doc, parts, None if minified else 2, 0)
+    merged: list = []
+    for p in parts:
+        if isinstance(p, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += p
+        else:
+            merged.append(p)
+    unknowns = [p for p in merged if isinstance(p, Unknown)]
+    if not unknowns:
+        return "".join(merged)
+    from .functions import PartialJSON
+    where, first = (leaves or [("the document", unknowns[0])])[0]
+    refs = tuple(dict.fromkeys(r for u in unknowns for r in u.refs))
+    return PartialJSON(f"aws_iam_policy_document: {where} is not known statically ({first.reason})", refs,
+                       merged, doc)
 
 
 def _known(value: Any, where: str) -> Any:
     u = contains_unknown(value)
     if u is not None:
         raise _Refused(f"{where} is not known statically ({u.reason})", u.refs)
+    return value
+
+
+def _leaf(value: Any, where: str, leaves: list) -> Any:
+    """A value that may stay unknown in the text (a leaf); recorded for the reason."""
+    if isinstance(value, Unknown):
+        leaves.append((where, value))
     return value
 
 
@@ -85,15 +142,21 @@ def _block_list(attrs: dict, name: str, where: str) -> list:
     return v
 
 
-def _string_set(value: Any, where: str, replace_vars: bool) -> Any:
-    """A set of strings as the provider writes it: one element -> the string, else sorted in reverse."""
-    value = _known(value, where)
+def _string_set(value: Any, where: str, replace_vars: bool, leaves: list) -> Any:
+    """A set of strings as the provider writes it: one element -> the string, else sorted in reverse;
+    unknown elements (or an unknown set) are leaves, after the known elements."""
+    if isinstance(value, Unknown):
+        return _leaf(value, where, leaves)
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
         raise _Refused(f"{where} is not a list of strings")
     items = []
+    unknown = []
     for x in value:
+        if isinstance(x, Unknown):
+            unknown.append(_leaf(x, where, leaves))
+            continue
         if isinstance(x, bool):
             x = "true" if x else "false"
         elif isinstance(x, (int, float)):
@@ -104,18 +167,18 @@ def _string_set(value: Any, where: str, replace_vars: bool) -> Any:
             x = x.replace("&{", "${")
         if x not in items:
             items.append(x)
-    if len(items) == 1:
-        return items[0]
-    return sorted(items, reverse=True)
+    if len(items) + len(unknown) == 1:
+        return (items + unknown)[0]
+    return sorted(items, reverse=True) + unknown
 
 
-def _principals(blocks: list, where: str) -> Any:
+def _principals(blocks: list, where: str, leaves: list) -> Any:
     entries = []
     for i, b in enumerate(blocks):
-        ptype = _known(b.get("type"), f"{where}.{i}.type")
+        ptype = _known(b.get("type"), f"{where} {i} type")
         if not isinstance(ptype, str):
-            raise _Refused(f"{where}.{i}.type is not set")
-        entries.append((ptype, _string_set(b.get("identifiers"), f"{where}.{i}.identifiers", True)))
+            raise _Refused(f"{where} {i} type is not set")
+        entries.append((ptype, _string_set(b.get("identifiers"), f"{where} {i} identifiers", True, leaves)))
     return _principal_map(entries)
 
 
@@ -126,37 +189,44 @@ def _principal_map(entries: list) -> Any:
     for ptype, ids in entries:
         prior = raw.get(ptype)
         if isinstance(ids, list):
-            base = [] if prior is None else [prior] if isinstance(prior, str) else prior
-            raw[ptype] = base + sorted(ids, reverse=True)
+            base = [] if prior is None else prior if isinstance(prior, list) else [prior]
+            known = [x for x in ids if not isinstance(x, Unknown)]
+            raw[ptype] = base + sorted(known, reverse=True) + [x for x in ids if isinstance(x, Unknown)]
         elif prior is None:
             raw[ptype] = ids
-        elif isinstance(prior, str):
-            raw[ptype] = [prior, ids]
-        else:
+        elif isinstance(prior, list):
             raw[ptype] = prior + [ids]
+        else:
+            raw[ptype] = [prior, ids]
     return {k: raw[k] for k in sorted(raw)}
 
 
-def _conditions(blocks: list, where: str) -> dict:
+def _conditions(blocks: list, where: str, leaves: list) -> dict:
     entries = []
     for i, b in enumerate(blocks):
-        test = _known(b.get("test"), f"{where}.{i}.test")
-        var = _known(b.get("variable"), f"{where}.{i}.variable")
-        values = _known(b.get("values"), f"{where}.{i}.values")
+        test = _known(b.get("test"), f"{where} {i} test")
+        var = _known(b.get("variable"), f"{where} {i} variable")
+        values = b.get("values")
         if not isinstance(test, str) or not isinstance(var, str):
-            raise _Refused(f"{where}.{i}: test and variable must be strings")
+            raise _Refused(f"{where} {i}: test and variable must be strings")
+        if isinstance(values, Unknown):
+            entries.append((test, var, [_leaf(values, f"{where} {i} values", leaves)]))
+            continue
         if isinstance(values, str):
             values = [values]
         if not isinstance(values, list):
-            raise _Refused(f"{where}.{i}.values is not a list")
+            raise _Refused(f"{where} {i} values is not a list")
         vals = []
         for x in values:
+            if isinstance(x, Unknown):
+                vals.append(_leaf(x, f"{where} {i} values", leaves))
+                continue
             if isinstance(x, bool):
                 x = "true" if x else "false"
             elif isinstance(x, (int, float)):
                 x = str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
             if not isinstance(x, str):
-                raise _Refused(f"{where}.{i}.values holds a value that is not a string")
+                raise _Refused(f"{where} {i} values holds a value that is not a string")
             vals.append(x.replace("&{", "${"))
         entries.append((test, var, vals))
     return _condition_map(entries)
@@ -179,10 +249,11 @@ def _statement(fields: dict) -> dict:
     return {k: fields[k] for k in _FIELDS if fields.get(k) not in (None, "", [], {})}
 
 
-def build(attrs: dict) -> dict:
+def build(attrs: dict, leaves: list | None = None) -> dict:
+    leaves = [] if leaves is None else leaves
     version = _known(attrs.get("version"), "version")
     version = "2012-10-17" if version is None else version
-    policy_id = _known(attrs.get("policy_id"), "policy_id")
+    policy_id = _leaf(attrs.get("policy_id"), "policy_id", leaves)
     merged: dict = {"Version": "", "Id": "", "Statement": []}
     sources = _known(attrs.get("source_policy_documents"), "source_policy_documents") or []
     seen: set = set()
@@ -197,7 +268,7 @@ def build(attrs: dict) -> dict:
                                    "the provider rejects this")
                 seen.add(st["Sid"])
         _merge(merged, d)
-    own: dict = {"Version": version, "Id": policy_id or "", "Statement": []}
+    own: dict = {"Version": version, "Id": "" if policy_id is None else policy_id, "Statement": []}
     sids: set = set()
     for i, st in enumerate(_block_list(attrs, "statement", "")):
         where = f"statement {i}"
@@ -206,21 +277,21 @@ def build(attrs: dict) -> dict:
             raise _Refused(f"duplicate Sid ({sid}): the provider rejects this")
         if sid:
             sids.add(sid)
-        effect = _known(st.get("effect"), f"{where} effect")
+        effect = _leaf(st.get("effect"), f"{where} effect", leaves)
         fields: dict = {"Sid": sid, "Effect": "Allow" if effect is None else effect}
         for arg, key, repl in (("actions", "Action", False), ("not_actions", "NotAction", False),
                                ("resources", "Resource", True), ("not_resources", "NotResource", True)):
             if st.get(arg) is not None:
-                v = _string_set(st[arg], f"{where} {arg}", repl)
+                v = _string_set(st[arg], f"{where} {arg}", repl, leaves)
                 if v != []:
                     fields[key] = v
         for arg, key in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
             blocks = _block_list(st, arg, f"{where} ")
             if blocks:
-                fields[key] = _principals(blocks, f"{where} {arg}")
+                fields[key] = _principals(blocks, f"{where} {arg}", leaves)
         blocks = _block_list(st, "condition", f"{where} ")
         if blocks:
-            fields["Condition"] = _conditions(blocks, f"{where} condition")
+            fields["Condition"] = _conditions(blocks, f"{where} condition", leaves)
         own["Statement"].append(_statement(fields))
     _merge(merged, own)
     overrides = _known(attrs.get("override_policy_documents"), "override_policy_documents") or []
@@ -230,7 +301,7 @@ def build(attrs: dict) -> dict:
     out: dict = {}
     if merged["Version"]:
         out["Version"] = merged["Version"]
-    if merged["Id"]:
+    if isinstance(merged["Id"], Unknown) or merged["Id"]:
         out["Id"] = merged["Id"]
     if merged["Statement"]:
         out["Statement"] = merged["Statement"]
@@ -238,7 +309,7 @@ def build(attrs: dict) -> dict:
 
 
 def _merge(into: dict, new: dict) -> None:
-    if new["Id"]:
+    if isinstance(new["Id"], Unknown) or new["Id"]:
         into["Id"] = new["Id"]
     if new["Version"] > into["Version"]:
         into["Version"] = new["Version"]
@@ -267,14 +338,19 @@ def _field(obj: dict, name: str) -> Any:
 
 
 def _parse_document(text: Any, where: str) -> dict:
-    """A policy JSON given as a source or override document, read as the provider reads it."""
-    text = _known(text, where)
-    if not isinstance(text, str):
-        raise _Refused(f"{where} is not a JSON string")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        raise _Refused(f"{where} is not valid JSON: the provider rejects it") from None
+    """A policy JSON given as a source or override document, read as the provider reads it; a PartialJSON
+    (jsonencode() or another document with unknown leaves) is read from its structure."""
+    from .functions import PartialJSON
+    if isinstance(text, PartialJSON) and isinstance(text.value, dict):
+        data = text.value
+    else:
+        text = _known(text, where)
+        if not isinstance(text, str):
+            raise _Refused(f"{where} is not a JSON string")
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            raise _Refused(f"{where} is not valid JSON: the provider rejects it") from None
     if not isinstance(data, dict):
         raise _Refused(f"{where} is not a JSON object: the provider rejects it")
     version = _field(data, "Version")
@@ -282,15 +358,21 @@ def _parse_document(text: Any, where: str) -> dict:
     stmts = _field(data, "Statement")
     if stmts is None:
         stmts = []
-    if not isinstance(stmts, list) or not isinstance(version or "", str) or not isinstance(pid or "", str):
+    _known(version, f"{where} Version")
+    if isinstance(stmts, Unknown) or (isinstance(stmts, list) and any(isinstance(x, Unknown) for x in stmts)):
+        _known(stmts if isinstance(stmts, Unknown) else next(x for x in stmts if isinstance(x, Unknown)),
+               f"{where} Statement")
+    if not isinstance(stmts, list) or not isinstance(version or "", str) or \
+            not isinstance(pid if pid is not None else "", (str, Unknown)):
         raise _Refused(f"{where}: Statement must be a list (the provider cannot read a single statement object)")
     out = []
     for j, st in enumerate(stmts):
         if not isinstance(st, dict):
             raise _Refused(f"{where} statement {j} is not an object")
         fields = {k: _field(st, k) for k in ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource")}
+        _known(fields["Sid"], f"{where} statement {j} Sid")
         for k in ("Sid", "Effect"):
-            if fields[k] is not None and not isinstance(fields[k], str):
+            if fields[k] is not None and not isinstance(fields[k], (str, Unknown)):
                 raise _Refused(f"{where} statement {j} {k} is not a string")
         for k in ("Principal", "NotPrincipal"):
             p = _field(st, k)
@@ -300,20 +382,23 @@ def _parse_document(text: Any, where: str) -> dict:
         if c is not None:
             fields["Condition"] = _source_conditions(c, f"{where} statement {j} Condition")
         out.append(_statement(fields))
-    return {"Version": version or "", "Id": pid or "", "Statement": out}
+    return {"Version": version or "", "Id": "" if pid is None else pid, "Statement": out}
 
 
 def _source_principals(p: Any, where: str) -> Any:
+    if isinstance(p, Unknown):
+        return p
     if isinstance(p, str):
         return _principal_map([("*", ["*"])])
     if not isinstance(p, dict):
         raise _Refused(f"{where} is neither a string nor an object")
     entries = []
     for ptype, ids in p.items():  # Go reads a map in random order; the keys are sorted when written
-        if isinstance(ids, str):
+        if isinstance(ids, (str, Unknown)):
             entries.append((ptype, ids))
-        elif isinstance(ids, list) and all(isinstance(x, str) for x in ids):
-            entries.append((ptype, sorted(ids)))
+        elif isinstance(ids, list) and all(isinstance(x, (str, Unknown)) for x in ids):
+            entries.append((ptype, sorted(x for x in ids if isinstance(x, str)) +
+                            [x for x in ids if isinstance(x, Unknown)]))
         else:
             raise _Refused(f"{where}.{ptype} must be a string or a list of strings")
     return _principal_map(entries)
@@ -325,11 +410,11 @@ def _source_conditions(c: Any, where: str) -> dict:
     entries = []
     for test, variables in c.items():
         for var, vals in variables.items():
-            if isinstance(vals, str):
+            if isinstance(vals, (str, Unknown)):
                 entries.append((test, var, [vals]))
             elif isinstance(vals, bool):
                 entries.append((test, var, ["true" if vals else "false"]))
-            elif isinstance(vals, list) and all(isinstance(x, str) for x in vals):
+            elif isinstance(vals, list) and all(isinstance(x, (str, Unknown)) for x in vals):
                 entries.append((test, var, list(vals)))
             else:  # the provider drops (numbers) or fails on (other lists) these: not guessed here
                 raise _Refused(f"{where}.{test}.{var}: a value the provider does not read as strings")
