@@ -257,11 +257,25 @@ def test_repository_read_from_git_files(tmp_path):
     c = tmp_path / "c"
     _git_dir(c, sha + "\n")
     assert provenance.repository(str(c), {}) == {"name": "c", "commit": sha, "branch": None, "path": "."}
-    # a worktree: .git is a file naming the git directory
+    # a worktree: .git is a file naming the git directory (<main>/.git/worktrees/<name>)
+    wt = b / ".git" / "worktrees" / "w"
+    wt.mkdir(parents=True)
+    (wt / "HEAD").write_text(sha + "\n")
+    (wt / "commondir").write_text("../..\n")
     w = tmp_path / "w"
     w.mkdir()
-    (w / ".git").write_text(f"gitdir: {b / '.git'}\n")
-    assert provenance.repository(str(w), {})["commit"] == sha
+    (w / ".git").write_text(f"gitdir: {wt}\n")
+    assert provenance.repository(str(w), {}) == {"name": "acme/other", "commit": sha, "branch": None, "path": "."}
+    # a hostile .git file naming another directory is not followed; a FIFO as HEAD does not block
+    h = tmp_path / "h"
+    h.mkdir()
+    (h / ".git").write_text("gitdir: /etc\n")
+    assert provenance.repository(str(h), {}) is None
+    f = tmp_path / "f"
+    _git_dir(f, "")
+    (f / ".git" / "HEAD").unlink()
+    os.mkfifo(f / ".git" / "HEAD")
+    assert provenance.repository(str(f), {}) == {"name": "f", "commit": None, "branch": None, "path": "."}
     # an unborn branch, and no repository at all
     u = tmp_path / "u"
     _git_dir(u, "ref: refs/heads/main\n")

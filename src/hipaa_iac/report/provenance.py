@@ -30,11 +30,21 @@ def generated_at(environ: dict | None = None) -> str:
 
 
 def _read(path: str) -> str | None:
+    """A small regular file's text, or None. The scanned repository is untrusted: a FIFO or a device
+    planted as .git/HEAD must not block or flood the scan (non-blocking open, regular files only)."""
+    import stat
     try:
-        with open(path, "rb") as fh:
-            return fh.read(_MAX_READ).decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, _MAX_READ).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def find_repository(start: str) -> tuple[str, str] | None:
@@ -52,7 +62,11 @@ def find_repository(start: str) -> tuple[str, str] | None:
             if m:
                 gitdir = m.group(1).strip()
                 gitdir = gitdir if os.path.isabs(gitdir) else os.path.normpath(os.path.join(d, gitdir))
-                if os.path.isdir(gitdir):
+                # a worktree's or a submodule's git directory (.../.git/worktrees/NAME, .../.git/modules/NAME),
+                # never an arbitrary directory a hostile .git file names
+                parts = gitdir.replace(os.sep, "/").split("/")
+                legit = len(parts) >= 3 and parts[-3] == ".git" and parts[-2] in ("worktrees", "modules")
+                if legit and os.path.isdir(gitdir):
                     return d, gitdir
             return None
         parent = os.path.dirname(d)
