@@ -97,9 +97,9 @@ resource "aws_s3_bucket" "untagged" {
 def test_object_lock_scope_by_default_tags(tmp_path):
     got = _results(tmp_path, OBJECT_LOCK, "HIPAA_AWS_S3_004")
     assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.gold": "failed"}
-    assert got["aws_s3_bucket.gold"][1] == ('tags.dataset_tier = "gold" (matches the pattern `^(?i:gold)$`): this is '
-                                            'not allowed unless object_lock_enabled is true (object_lock_enabled is '
-                                            'not set)')
+    # the message names the scope tag that put the bucket in scope and the missing lock (wording: messages.py)
+    assert got["aws_s3_bucket.gold"][1].startswith('tags.dataset_tier = "gold" (matches the pattern `^(?i:gold)$`): '
+                                                   'this is not allowed unless object_lock_enabled is true')
 
 
 def test_object_lock_scope_is_configurable_through_parameters(tmp_path):
@@ -166,3 +166,50 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
     got = _results(tmp_path, hcl, "HIPAA_AWS_S3_001")
     assert {k: v[0] for k, v in got.items()} == {
         "aws_s3_bucket_server_side_encryption_configuration.data": "failed"}
+
+
+def test_target_of_where_condition_and_self_path():
+    # `{paths, where}`: only sources meeting `where` name anything; `.` names the source itself
+    ctx = [{"target_of": {"aws_s3_bucket_acl": {"paths": ["bucket"], "where": {"cond_type": "attribute"}}},
+            "reason": "a long enough reason"}]
+    errs = check_context(ctx, {"or": [{}]})
+    assert any(e.startswith("metadata.context[0].target_of.aws_s3_bucket_acl.where") for e in errs), errs
+    assert check_context([{"target_of": {"aws_s3_bucket": {"paths": ["."], "where": {
+        "cond_type": "attribute", "resource_types": ["aws_s3_bucket"], "attribute": "acl", "operator": "equals",
+        "value": "log-delivery-write"}}}, "match": "bucket", "reason": "a long enough reason"}], {"or": [{}]}) == []
+    assert check_context([{"target_of": {"t": {"paths": ["p"], "colour": 1}}, "reason": "a long enough reason"}],
+                         {"or": [{}]}) == ["metadata.context[0].target_of: a mapping of resource type to a list of "
+                                           "attribute paths (or to {paths: [...], where: condition})"]
+
+
+def test_log_destination_recognised_by_acl_only_when_it_admits_log_delivery(tmp_path):
+    hcl = """
+resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+  acl    = "log-delivery-write"
+}
+resource "aws_s3_bucket" "private" {
+  bucket = "private"
+  acl    = "private"
+}
+resource "aws_s3_bucket" "granted" {
+  bucket = "granted"
+}
+resource "aws_s3_bucket_acl" "granted" {
+  bucket = aws_s3_bucket.granted.id
+  access_control_policy {
+    grant {
+      grantee {
+        type = "Group"
+        uri  = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+      }
+      permission = "WRITE"
+    }
+    owner {
+      id = "x"
+    }
+  }
+}
+"""
+    got = _results(tmp_path, hcl, "HIPAA_AWS_S3_002")
+    assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.private": "failed"}

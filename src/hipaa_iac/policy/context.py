@@ -16,7 +16,10 @@
   apply, unless the resource meets the policy's own definition: then it passes). checkov's YAML cannot follow
   this relation; the fixtures' checkov.yaml lists the difference.
   A PATH whose value is not known statically (a variable with no value) names no resource of the scan:
-  it is taken as a bucket outside the configuration.
+  it is taken as a bucket outside the configuration. A type may instead map to `{paths: [...], where: COND}`:
+  only its resources for which COND (definition syntax) holds name anything, e.g. an `aws_s3_bucket_acl`
+  granting the S3 log delivery group; the path `.` names the resource itself (a bucket whose own canned ACL
+  is `log-delivery-write`).
 """
 from __future__ import annotations
 
@@ -72,16 +75,30 @@ def check_context(entries: Any, definition: Any) -> list[str]:
                     errs.append(f"{where}.{k}: only with target_of")
         else:
             t = c["target_of"]
-            if not isinstance(t, dict) or not t or not all(
-                    isinstance(k, str) and isinstance(v, list) and v and all(isinstance(p, str) and p for p in v)
-                    for k, v in t.items()):
-                errs.append(f"{where}.target_of: a mapping of resource type to a list of attribute paths")
+            if not isinstance(t, dict) or not t or not all(isinstance(k, str) and _paths(v) for k, v in t.items()):
+                errs.append(f"{where}.target_of: a mapping of resource type to a list of attribute paths "
+                            "(or to {paths: [...], where: condition})")
+            else:
+                for k, v in t.items():
+                    if isinstance(v, dict) and "where" in v:
+                        errs += [f"{where}.target_of.{k}.{m}" for m in check_definition(v["where"], "where")]
             for k in ("via", "match"):
                 if k in c and (not isinstance(c[k], str) or not c[k]):
                     errs.append(f"{where}.{k}: an attribute name")
             if "definition" in c:
                 errs += [f"{where}.{m}" for m in check_definition(c["definition"], "definition")]
     return errs
+
+
+def _paths(v: Any) -> list | None:
+    """The attribute paths of a target_of entry (a list, or {paths: [...], where: ...}); None when malformed."""
+    if isinstance(v, dict):
+        if set(v) - {"paths", "where"} or "paths" not in v:
+            return None
+        v = v["paths"]
+    if isinstance(v, list) and v and all(isinstance(p, str) and p for p in v):
+        return v
+    return None
 
 
 def _named(graph, value: Any, addrs: set[str], names: set[str]) -> None:
@@ -100,14 +117,21 @@ def _named(graph, value: Any, addrs: set[str], names: set[str]) -> None:
 class _Targets:
     """The resources named by `target_of` paths, computed once per policy evaluation."""
 
-    def __init__(self, graph, entry: dict):
+    def __init__(self, ev, entry: dict):
+        graph = ev.graph
         self.addrs: set[str] = set()
         self.names: set[str] = set()
-        for rtype, paths in entry["target_of"].items():
+        for rtype, spec in entry["target_of"].items():
+            cond = spec.get("where") if isinstance(spec, dict) else None
             for src in graph.by_type.get(rtype, ()):
                 if src.mode != "managed" or src.action == "delete":
                     continue
-                for p in paths:
+                if cond is not None and ev._eval(cond, src, None).state != TRUE:
+                    continue
+                for p in _paths(spec):
+                    if p == ".":
+                        self.addrs.add(src.address)
+                        continue
                     for _, v in resolve_path(src.attributes, p):
                         _named(graph, v, self.addrs, self.names)
 
@@ -177,7 +201,7 @@ def evaluate_in_context(ev, r: Resource) -> Verdict:
             continue
         targets = cache.get(i)
         if targets is None:
-            targets = cache[i] = _Targets(ev.graph, c)
+            targets = cache[i] = _Targets(ev, c)
         subject = targets.holds(ev.graph, c, r)
         if subject is None:
             continue
