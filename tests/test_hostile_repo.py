@@ -751,10 +751,14 @@ def test_cache_corrupt_or_wrong_type_entries_are_ignored_and_replaced(tmp_path, 
     root = tmp_path / "repo"
     write(root / "main.tf", EBS_VAR.replace("var.enc", "false").replace('variable "enc" {}\n', ""))
     cache = tmp_path / "c"
+    # a cache in use (an earlier scan wrote to it): a scan writes parse entries as well as its scan entry
+    write(tmp_path / "prime" / "main.tf", 'resource "aws_s3_bucket" "p" {\n  bucket = "p"\n}\n')
+    _execute(tmp_path / "prime", cache, monkeypatch)
+    primed = set(cache.rglob("*.pickle"))
     first = _execute(root, cache, monkeypatch)
-    entries = [p for p in cache.rglob("*.pickle")]
+    entries = [p for p in cache.rglob("*.pickle") if p not in primed]
     scans = [p for p in entries if p.parent.name == "scans"]
-    assert scans
+    assert scans and len(scans) < len(entries)
     for p in entries:
         if damage == "garbage":
             p.write_bytes(b"\x80\x04not a pickle")

@@ -218,10 +218,36 @@ def test_cold_cache_never_fsyncs(tmp_path, monkeypatch):
     outcome = execute(ScanRequest(paths=[str(d)]))
     assert outcome.exit_code == 1
     assert any((tmp_path / "cache").rglob("*.pickle"))  # the cache was written
+    (d / "f0.tf").write_text('resource "aws_s3_bucket" "b0" {\n  bucket = "changed"\n}\n')
+    execute(ScanRequest(paths=[str(d)]))  # the cache is in use now: parse entries are written too
+    assert len(list((tmp_path / "cache").rglob("*.pickle"))) > 2
     assert calls == []
     from hipaa_iac.fsutil import atomic_write
     atomic_write(str(tmp_path / "report.json"), "{}")
     assert len(calls) == 1
+
+
+def test_a_first_scan_with_an_empty_cache_writes_only_its_scan_entry(tmp_path, monkeypatch):
+    """Every CI run without a restored cache is a first scan: it must not pay for per-file cache entries it
+    will never read. From the second scan on (the cache is in use), parsed files are cached too, and the
+    results are the same as without a cache."""
+    from hipaa_iac.runner import ScanRequest, execute
+    d = stack(tmp_path / "s")
+    for i in range(20):
+        (d / f"f{i}.tf").write_text(f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b{i}"\n}}\n')
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("HIPAA_IAC_CACHE_DIR", str(cache))
+
+    def entries():
+        got = [p for p in cache.rglob("*.pickle")]
+        return sorted(p.parent.name == "scans" for p in got)
+    base = execute(ScanRequest(paths=[str(d)], no_cache=True)).report["results"]
+    assert execute(ScanRequest(paths=[str(d)])).report["results"] == base
+    assert entries() == [True]  # one scan entry, no parse entries
+    (d / "f3.tf").write_text('resource "aws_s3_bucket" "b3" {\n  bucket = "renamed"\n}\n')
+    changed = execute(ScanRequest(paths=[str(d)])).report["results"]
+    assert entries().count(False) == 21 and entries().count(True) == 2
+    assert changed == execute(ScanRequest(paths=[str(d)], no_cache=True)).report["results"]
 
 
 # ------------------------------------------------------------------------------------------ provenance

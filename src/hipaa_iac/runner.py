@@ -47,6 +47,15 @@ def cache_dir(no_cache: bool, enabled: bool) -> str | None:
     return os.path.join(base, "hipaa-iac")
 
 
+def _cache_in_use(cdir: str) -> bool:
+    """Whether an earlier scan wrote a scan entry into this cache directory."""
+    try:
+        with os.scandir(os.path.join(cdir, "scans")) as it:
+            return any(e.name.endswith(".pickle") for e in it)
+    except OSError:
+        return False
+
+
 def execute(req: ScanRequest) -> ScanResult:
     """The whole scan. Total: an internal error that escapes every stage's own guard still ends in a
     report (its one error names the first input path) and exit code 2, never a traceback."""
@@ -119,10 +128,13 @@ def _execute(req: ScanRequest) -> ScanResult:
             except Exception:  # a damaged entry is a miss (and is replaced below)
                 graph = None
     if graph is None:
+        # The per-file parse cache pays off from the second scan on: a scan with an empty cache (every CI run
+        # that restores none) writes only its one scan entry, so it costs what --no-cache costs (issue 15).
+        parse_cache = cdir if cdir and _cache_in_use(cdir) else None
         scancache.begin()
         try:
-            graph = load(req.paths, LoadOptions(var_files=var_files,
-                                                allow_outside_modules=cfg.allow_outside_modules, cache_dir=cdir), disc)
+            graph = load(req.paths, LoadOptions(var_files=var_files, allow_outside_modules=cfg.allow_outside_modules,
+                                                cache_dir=parse_cache), disc)
         finally:
             ledger = scancache.end()
         if cfg.scope == "phi-path":
