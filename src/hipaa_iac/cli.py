@@ -141,8 +141,8 @@ def scan(
     allow_empty: bool = typer.Option(False, "--allow-empty",
                                      help="Exit 0 when there is no Terraform or plan to scan (default: exit 2)."),
     quiet: bool = typer.Option(False, "-q", "--quiet",
-                               help="Text format: only failed results and the summary line; no summary line "
-                                    "on stderr when -o writes the report."),
+                               help="Text format: only failed results, errors and the summary line; nothing on "
+                                    "stderr but errors (no skipped-paths note, no summary line for -o)."),
     color: str = typer.Option("auto", "--color", metavar="WHEN",
                               help="auto (default: on a terminal, honouring NO_COLOR and FORCE_COLOR), "
                                    "always or never."),
