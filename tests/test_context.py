@@ -213,3 +213,12 @@ resource "aws_s3_bucket_acl" "granted" {
 """
     got = _results(tmp_path, hcl, "HIPAA_AWS_S3_002")
     assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.private": "failed"}
+
+
+def test_satisfies_entries_are_validated():
+    base = {"target_of": {"aws_cloudtrail": {"paths": ["*"]}}, "reason": "a long enough reason"}
+    assert check_context([{**base, "satisfies": True}], {"or": [{}]}) == []
+    assert check_context([{**base, "satisfies": False}], {"or": [{}]}) == [
+        "metadata.context[0].satisfies: true, and not with a definition"]
+    assert check_context([{"alternative": 0, "satisfies": True, "reason": "a long enough reason"}], {"or": [{}]}) == [
+        "metadata.context[0].satisfies: only with target_of"]

@@ -19,7 +19,9 @@
   it is taken as a bucket outside the configuration. A type may instead map to `{paths: [...], where: COND}`:
   only its resources for which COND (definition syntax) holds name anything, e.g. an `aws_s3_bucket_acl`
   granting the S3 log delivery group; the path `.` names the resource itself (a bucket whose own canned ACL
-  is `log-delivery-write`).
+  is `log-delivery-write`), the path `*` names every judged resource (a trail recording data events of all
+  buckets). With `satisfies: true` the relation meets the requirement itself: the resource passes with the
+  reason.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from typing import Any
 from ..model import Resource, Unknown
 from .evaluate import NA, TRUE, Verdict, resolve_path
 
-CONTEXT_KEYS = {"alternative", "reason", "target_of", "via", "match", "definition"}
+CONTEXT_KEYS = {"alternative", "reason", "target_of", "via", "match", "definition", "satisfies"}
 
 
 def top_or(definition: Any) -> list | None:
@@ -70,7 +72,7 @@ def check_context(entries: Any, definition: Any) -> list[str]:
             if not isinstance(alts, list) or not isinstance(n, int) or isinstance(n, bool) or not 0 <= n < len(alts):
                 errs.append(f"{where}.alternative: the index of an alternative of the definition's top-level `or` "
                             "(or of the one `or` beside a filter)")
-            for k in ("via", "match", "definition"):
+            for k in ("via", "match", "definition", "satisfies"):
                 if k in c:
                     errs.append(f"{where}.{k}: only with target_of")
         else:
@@ -87,6 +89,8 @@ def check_context(entries: Any, definition: Any) -> list[str]:
                     errs.append(f"{where}.{k}: an attribute name")
             if "definition" in c:
                 errs += [f"{where}.{m}" for m in check_definition(c["definition"], "definition")]
+            if "satisfies" in c and (c["satisfies"] is not True or "definition" in c):
+                errs.append(f"{where}.satisfies: true, and not with a definition")
     return errs
 
 
@@ -121,6 +125,7 @@ class _Targets:
         graph = ev.graph
         self.addrs: set[str] = set()
         self.names: set[str] = set()
+        self.every: Resource | None = None  # a source naming every judged resource (path `*`)
         for rtype, spec in entry["target_of"].items():
             cond = spec.get("where") if isinstance(spec, dict) else None
             for src in graph.by_type.get(rtype, ()):
@@ -132,11 +137,16 @@ class _Targets:
                     if p == ".":
                         self.addrs.add(src.address)
                         continue
+                    if p == "*":
+                        self.every = self.every or src
+                        continue
                     for _, v in resolve_path(src.attributes, p):
                         _named(graph, v, self.addrs, self.names)
 
     def holds(self, graph, entry: dict, r: Resource) -> Resource | None:
         """The subject (r, or what r's `via` attribute names) that is a target, else None."""
+        if self.every is not None:
+            return r
         match = entry.get("match")
         via = entry.get("via")
         if via is None:
@@ -206,6 +216,10 @@ def evaluate_in_context(ev, r: Resource) -> Verdict:
         if subject is None:
             continue
         reason = c["reason"] if subject is r else f"{subject.address}: {c['reason']}"
+        if targets.every is not None:
+            reason = f"{targets.every.address} {c['reason']}"
+        if c.get("satisfies"):
+            return Verdict(TRUE, reason)
         if c.get("definition") is None:
             met = ev._eval(definition, r, None)
             return met if met.state == TRUE else Verdict(NA, f"does not apply: {reason}")
