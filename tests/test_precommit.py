@@ -333,6 +333,12 @@ def test_readme_snippet_works_as_pasted(hook_env):
     assert code == 1, output
     assert "FAILED     HIGH     infra/main.tf:1  HIPAA_AWS_SAGEMAKER_001  aws_sagemaker_notebook_instance.phi" in output
     assert "      Fix: " in output  # --verbose from the snippet's args
+    # and `pre-commit try-repo` at the documented rev
+    proc = subprocess.run([exe, "try-repo", hook_repo, "hipaa-iac", "--ref", rev, "--all-files", "--verbose"],
+                          cwd=str(base / "snippet-noncompliant"), env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "HIPAA_AWS_SAGEMAKER_001  aws_sagemaker_notebook_instance.phi" in proc.stdout + proc.stderr
     code, output = results["snippet-compliant"]
     assert code == 0, output
     assert re.search(r"^hipaa-iac \(HIPAA safeguards in Terraform\)\.+Passed$", output, re.M), output
