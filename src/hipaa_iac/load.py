@@ -414,7 +414,8 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
                                for f, line, msg in disc.errors]
     warnings: list[ScanError] = [ScanError(rel(f, root), line, msg) for f, line, msg in disc.warnings]
     loader = Loader(root, errors, options.cache_dir)
-    loader.repo_for = disc.repo_for
+    from .paths import project_root
+    loader.repo_for = lambda d: project_root(disc.repo_for(d))  # module files: the project, not only the scan
     loader.prefetch([f for files in disc.module_dirs.values() for f in files])
     from .resolve.module import Context, ModuleInstance, load_modules_json
     src_by_dir = {d: loader.module(d, files) for d, files in sorted(disc.module_dirs.items())}
@@ -427,7 +428,7 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
 
     def run_root(d: str, src) -> None:
         ctx = Context(root_dir=root, load_module=loader.module, modules_json=load_modules_json(d, disc.repo_for(d)),
-                      allow_outside=options.allow_outside_modules, visited=visited, repo_dir=disc.repo_for(d),
+                      allow_outside=options.allow_outside_modules, visited=visited, repo_dir=project_root(disc.repo_for(d)),
                       budget=budget, module_root=rel(d, root) if os.path.normpath(d) != os.path.normpath(root) else ".")
         inst = ModuleInstance(ctx, src, "", {}, "", (os.path.realpath(d),))
         tfv = load_tfvars(_tfvars_order(disc.tfvars.get(d, [])), root, errors)

@@ -45,6 +45,33 @@ def repo_root(start: str) -> str:
     return _repo_root(a)
 
 
+LICENSE_FILES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "COPYING")
+MAX_PROJECT_LEVELS = 4
+
+
+@functools.lru_cache(maxsize=256)
+def project_root(start: str) -> str:
+    """Where local modules of a scan may come from (issue: a module's own `examples/*` call `../../`).
+
+    The git root when there is one (`repo_root`). Without one (a tarball, a vendored copy), the nearest
+    directory at most MAX_PROJECT_LEVELS above `start` that holds a license file, the root of a module
+    repository by convention (the Terraform Registry publishes a module's license from there); else `start`.
+    Only module sources and the files Terraform functions read use this; paths in the repository's own
+    configuration stay inside `repo_root`. System directories are refused by the module resolver anyway."""
+    base = repo_root(start)
+    if os.path.lexists(os.path.join(base, ".git")):
+        return base
+    cur = base
+    for _ in range(MAX_PROJECT_LEVELS + 1):
+        if any(os.path.isfile(os.path.join(cur, n)) for n in LICENSE_FILES):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur or parent == os.path.expanduser("~") or parent == os.sep:
+            break
+        cur = parent
+    return base
+
+
 def inside(path: str, root: str) -> bool:
     """True when `path`, resolved (symbolic links followed), is `root` or below it."""
     real = os.path.realpath(path)

@@ -299,6 +299,32 @@ def decide_on_prefix(op: str, prefix: str, value: Any) -> bool | None:
     return None
 
 
+# text operators on a JSON document with unknown leaves (resolve.functions.PartialJSON); the value is what the
+# operator returns when the pattern is found in the text
+_TEXT_FOUND = {"regex_match": True, "contains": True, "not_regex_match": False, "not_contains": False}
+
+
+def _decide_partial(op: str, value: Any, doc) -> bool | None:
+    """The operator's answer on a JSON document whose text is known except at some leaves, or None.
+
+    Found: the pattern is found with the leaves neutral (null, "", "x"), so the match lies in the known text,
+    which no leaf value takes away (an admin statement with an unknown Sid is an admin statement). Not found: decided only when no leaf stands
+    where whole statements go (functions.structural_leaves): a leaf that is an ARN or a condition value changes
+    one key's value, and the probes include the values that key's part of the pattern asks for ("*",
+    the pattern's own words); a leaf that may be any statement is never guessed at."""
+    from ..resolve.functions import decide_partial_json, structural_leaves
+    found = _TEXT_FOUND[op]
+    try:  # found with the leaves neutral (null, "", "x"): the match lies in the known text
+        if all(apply_operator(op, doc.text(p), value) == found for p in ("null", '""', '"x"')):
+            return found
+    except (re.error, TypeError, ValueError):
+        return None
+    if structural_leaves(doc):
+        return None
+    decided = decide_partial_json(op, value, doc, apply_operator)
+    return decided if decided == (not found) else None
+
+
 class DefinitionEvaluator:
     def __init__(self, graph: Graph, meta: dict, definition: Any):
         self.graph = graph
@@ -465,6 +491,11 @@ class DefinitionEvaluator:
                                (r, shown, v), "leaf", op, value)
             if isinstance(v, Unknown) and v.prefix:
                 decided = decide_on_prefix(op, v.prefix, value)
+                if decided is not None:
+                    return Verdict(TRUE if decided else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf",
+                                   op, value)
+            if op in _TEXT_FOUND and isinstance(v, Unknown) and hasattr(v, "parts"):
+                decided = _decide_partial(op, value, v)
                 if decided is not None:
                     return Verdict(TRUE if decided else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf",
                                    op, value)

@@ -186,11 +186,20 @@ def fact(v) -> str:
             return f"{path} references {value.ref_address}"
         if value.reason == "known after apply":
             return f"{path} is set to a value known only after apply"
+        if hasattr(value, "parts") and v.state in ("T", "F"):  # a JSON document decided on its known text
+            n = sum(1 for p in value.parts if isinstance(p, Unknown))
+            return (f"{path} is a JSON document known except for {n} value{'s' if n != 1 else ''} "
+                    f"({_first_leaf_reason(value)})")
         return f"{path}: {value.reason}"
     text = f"{path} = {hcl(value)}"
     if isinstance(value, (str, list, dict)) and len(value) == 0 and v.op in ("exists", "not_exists"):
         text += " (empty, which Terraform treats as not set)"
     return text
+
+
+def _first_leaf_reason(doc) -> str:
+    leaf = next((p for p in doc.parts if isinstance(p, Unknown)), None)
+    return leaf.reason if leaf is not None else doc.reason
 
 
 def _value_of(v) -> Any:

@@ -1841,3 +1841,47 @@ def decide_partial_json(op: str, value: Any, doc: PartialJSON, apply: Callable[[
         elif r != answer:
             return None
     return answer
+
+
+_STRUCTURAL_KEYS = {"Statement"}
+
+
+def structural_leaves(doc: PartialJSON) -> bool:
+    """True when an unknown leaf of `doc` stands where whole policy statements go: the document itself, a
+    top-level member, the `Statement` value or one of its elements. Such a leaf may hold any statement, so
+    no probe can stand for it; a leaf elsewhere (an ARN in `Resource`, a condition value) only changes the
+    value of a key the surrounding text names. Scans the known text with a small JSON tokenizer."""
+    stack: list[list] = []  # [container "{" or "[", key of this container in its parent, current key]
+    for part in doc.parts:
+        if not isinstance(part, str):
+            keys = [frame[1] for frame in stack] + [stack[-1][2] if stack and stack[-1][0] == "{" else None]
+            keys = [k for k in keys if k is not None]
+            if len(stack) <= 1 or (keys and keys[-1] in _STRUCTURAL_KEYS):
+                return True
+            if stack and stack[-1][0] == "[" and stack[-1][1] in _STRUCTURAL_KEYS:
+                return True
+            continue
+        i, n = 0, len(part)
+        while i < n:
+            c = part[i]
+            if c == '"':
+                j = i + 1
+                while j < n and part[j] != '"':
+                    j += 2 if part[j] == "\\" else 1
+                s = part[i + 1:j]
+                i = j + 1
+                k = i
+                while k < n and part[k] in " \t\r\n":
+                    k += 1
+                if k < n and part[k] == ":" and stack and stack[-1][0] == "{":
+                    stack[-1][2] = s
+                    i = k + 1
+                continue
+            if c in "{[":
+                parent_key = (stack[-1][2] if stack[-1][0] == "{" else stack[-1][1]) if stack else None
+                stack.append([c, parent_key, None])
+            elif c in "}]":
+                if stack:
+                    stack.pop()
+            i += 1
+    return False

@@ -1,0 +1,53 @@
+"""Policy documents written with jsonencode() (or data "aws_iam_policy_document") that hold values known
+only after apply: text operators decide on the known text where no value of the unknown parts can change
+the answer, and stay unknown otherwise (policy.evaluate._decide_partial, resolve.functions.structural_leaves)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hipaa_iac.model import Unknown
+from hipaa_iac.resolve.functions import PartialJSON, structural_leaves
+
+CONFIG = Path(__file__).parent / "data" / "partial_json" / "main.tf"
+
+
+def _scan(tmp_path):
+    (tmp_path / "main.tf").write_text(CONFIG.read_text())
+    out = subprocess.run([sys.executable, "-m", "hipaa_iac", "scan", str(tmp_path), "-f", "json", "--no-cache",
+                          "--policy", "HIPAA_AWS_IAM_001", "--policy", "HIPAA_AWS_S3_008"],
+                         capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def test_known_text_decides_and_structure_stays_unknown(tmp_path):
+    got = {(r["policy_id"], r["resource"], r["status"]) for r in _scan(tmp_path)["results"]}
+    assert got == {
+        ("HIPAA_AWS_IAM_001", "aws_iam_policy.read_only", "passed"),              # only an ARN is unknown
+        ("HIPAA_AWS_IAM_001", "aws_iam_policy.admin", "failed"),                  # Allow * on *, unknown Sid
+        ("HIPAA_AWS_IAM_001", "aws_iam_policy.whole_statements", "unknown"),      # statements unknown
+        ("HIPAA_AWS_IAM_001", "aws_iam_policy.admin_on_unknown_resource", "unknown"),  # Resource may be "*"
+        ("HIPAA_AWS_S3_008", "aws_s3_bucket_policy.tls", "passed"),
+        ("HIPAA_AWS_S3_008", "aws_s3_bucket_policy.no_tls", "failed"),
+    }
+
+
+def test_messages_name_the_unknown_part(tmp_path):
+    by = {r["resource"]: r["message"] for r in _scan(tmp_path)["results"]}
+    assert by["aws_iam_policy.read_only"] == (
+        "policy is a JSON document known except for 1 value (aws_s3_bucket.b.arn is known only after apply), "
+        "as required (it must not match the pattern given in the policy)")
+    assert by["aws_iam_policy.admin"].startswith("policy is a JSON document known except for 1 value (var.sid ")
+
+
+def test_structural_positions():
+    u = Unknown("x")
+    doc = lambda *parts: PartialJSON("r", (), list(parts), None)  # noqa: E731
+    assert not structural_leaves(doc('{"Statement":[{"Action":"s3:GetObject","Resource":', u, '}]}'))
+    assert not structural_leaves(doc('{"Statement":[{"Condition":{"StringEquals":{"aws:x":', u, '}}}]}'))
+    assert structural_leaves(doc('{"Statement":', u, '}'))
+    assert structural_leaves(doc('{"Statement":[{"Action":"*"},', u, ']}'))
+    assert structural_leaves(doc('{"a":', u, '}'))
+    assert structural_leaves(doc('{"Statement":[{"Sid":"a\\"b{","Action":"*"},', u, ']}'))  # escapes, braces in strings
