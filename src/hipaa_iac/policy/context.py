@@ -219,7 +219,8 @@ def evaluate_in_context(ev, r: Resource) -> Verdict:
         if targets.every is not None:
             reason = f"{targets.every.address} {c['reason']}"
         if c.get("satisfies"):
-            return Verdict(TRUE, reason)
+            met = ev._eval(definition, r, None)
+            return met if met.state == TRUE else Verdict(TRUE, reason)
         if c.get("definition") is None:
             met = ev._eval(definition, r, None)
             return met if met.state == TRUE else Verdict(NA, f"does not apply: {reason}")
