@@ -358,7 +358,7 @@ def test_oscal_output_validates_against_nists_schema(tmp_path):
     v = _oscal_validator()
     out = tmp_path / "ar.json"
     p = run("scan", "fixtures/stacks/aws-noncompliant", "-f", "oscal", "-o", str(out), "--no-cache", "-q",
-            env={"SOURCE_DATE_EPOCH": "1764806400"})
+            "--also", f"json={tmp_path / 'report.json'}", env={"SOURCE_DATE_EPOCH": "1764806400"})
     assert p.returncode == 1, p.stderr
     doc = json.loads(out.read_text())
     errors = [f"{list(e.path)}: {e.message[:200]}" for e in v.iter_errors(doc)]
@@ -366,10 +366,11 @@ def test_oscal_output_validates_against_nists_schema(tmp_path):
     ar = doc["assessment-results"]
     assert ar["metadata"]["oscal-version"] == "1.1.3" and ar["metadata"]["last-modified"] == "2025-12-04T00:00:00Z"
     result = ar["results"][0]
-    report = json.loads(run("scan", "fixtures/stacks/aws-noncompliant", "-f", "json", "--no-cache").stdout)
+    report = json.loads((tmp_path / "report.json").read_text())  # the same scan's JSON report
     assert len(result["findings"]) == len(result["observations"]) == len(report["results"])
     # each finding: its policy's HIPAA citations and NIST requirements, and a state that follows the status
     by_key = {(r["policy_id"], r["resource"]): r for r in report["results"]}
+    assert len(by_key) == len(report["results"])
     for f in result["findings"]:
         props = {}
         for prop in f["props"]:

@@ -116,7 +116,7 @@ def load_pack(policy_dir: str | None = None, validate: bool = True, cache_dir: s
         import json
         from ..fsutil import atomic_write
         try:
-            atomic_write(key, json.dumps([p.__dict__ for p in pack.policies]))
+            atomic_write(key, json.dumps([p.__dict__ for p in pack.policies]), durable=False)  # a cache entry
         except OSError:
             pass
     return pack
