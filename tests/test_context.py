@@ -97,9 +97,23 @@ resource "aws_s3_bucket" "untagged" {
 def test_object_lock_scope_by_default_tags(tmp_path):
     got = _results(tmp_path, OBJECT_LOCK, "HIPAA_AWS_S3_004")
     assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.gold": "failed"}
-    # the message names the scope tag that put the bucket in scope and the missing lock (wording: messages.py)
-    assert got["aws_s3_bucket.gold"][1].startswith('tags.dataset_tier = "gold" (matches the pattern `^(?i:gold)$`): '
-                                                   'this is not allowed unless object_lock_enabled is true')
+    # a failure names what the requirement lacks, not the context alternative ("not in scope") that also failed
+    assert got["aws_s3_bucket.gold"][1] == "object_lock_enabled is not set, but it must be true"
+
+
+def test_failure_message_leaves_out_the_context_alternative(tmp_path):
+    hcl = """
+resource "aws_db_instance" "primary" {
+  engine            = "postgres"
+  instance_class    = "db.m6g.large"
+  allocated_storage = 100
+  storage_encrypted = true
+  kms_key_id        = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  backup_retention_period = 3
+}
+"""
+    got = _results(tmp_path, hcl, "HIPAA_AWS_RDS_004")
+    assert got == {"aws_db_instance.primary": ("failed", "backup_retention_period = 3, but it must be at least 7")}
 
 
 def test_object_lock_scope_is_configurable_through_parameters(tmp_path):

@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Resource, Unknown
-from .evaluate import NA, TRUE, Verdict, resolve_path
+from .evaluate import FALSE, NA, TRUE, Verdict, resolve_path
 
 CONTEXT_KEYS = {"alternative", "reason", "target_of", "via", "match", "definition", "satisfies"}
 
@@ -225,4 +225,9 @@ def evaluate_in_context(ev, r: Resource) -> Verdict:
             met = ev._eval(definition, r, None)
             return met if met.state == TRUE else Verdict(NA, f"does not apply: {reason}")
         return _explained(ev._eval(c["definition"], r, None), reason)
-    return ev._eval(definition, r, None)
+    full = ev._eval(definition, r, None)
+    if alternatives and full.state == FALSE:
+        # every alternative failed, the context ones too: the message says what the requirement lacks, not that
+        # the resource is not a replica (or not an NVMe type, ...)
+        return ev._eval(cache["required"], r, None)
+    return full
