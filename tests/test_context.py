@@ -236,3 +236,31 @@ def test_satisfies_entries_are_validated():
         "metadata.context[0].satisfies: true, and not with a definition"]
     assert check_context([{"alternative": 0, "satisfies": True, "reason": "a long enough reason"}], {"or": [{}]}) == [
         "metadata.context[0].satisfies: only with target_of"]
+
+
+def test_log_destination_recognised_by_a_bucket_policy_with_unknown_parts(tmp_path):
+    # the policy document's resources are known only after apply; the principal that admits log delivery is known
+    hcl = """
+resource "aws_s3_bucket" "logs" {
+  bucket_prefix = "access-logs-"
+}
+data "aws_iam_policy_document" "logs" {
+  statement {
+    principals {
+      type        = "Service"
+      identifiers = ["logging.s3.amazonaws.com"]
+    }
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/*"]
+  }
+}
+resource "aws_s3_bucket_policy" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  policy = data.aws_iam_policy_document.logs.json
+}
+resource "aws_s3_bucket" "data" {
+  bucket_prefix = "data-"
+}
+"""
+    got = _results(tmp_path, hcl, "HIPAA_AWS_S3_002")
+    assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.data": "failed"}
