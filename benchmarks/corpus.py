@@ -99,7 +99,7 @@ for line in sys.stdin:
     t0 = time.perf_counter()
     try:
         with contextlib.redirect_stderr(buf_err), contextlib.redirect_stdout(io.StringIO()):
-            code = app(["scan", job["path"], "-f", "json", "-o", job["out"], "--no-cache"],
+            code = app(["scan", job["path"], "-f", "json", "-o", job["out"], "--no-cache"] + job.get("args", []),
                        standalone_mode=False, prog_name="hipaa-iac")
         rec["exit"] = 0 if code is None else code
     except SystemExit as e:
@@ -346,6 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check-summary", action="store_true", help="fail when the committed summary is stale")
     ap.add_argument("--update-summary", action="store_true", help="write the summary file")
     ap.add_argument("--filter", default="", help="only items whose path contains this text")
+    ap.add_argument("--policy-dir", default=None,
+                    help="scan with this policy directory (e.g. a frozen copy, to compare two versions of the code)")
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args(argv)
     corpus = args.corpus.resolve()
@@ -355,7 +357,9 @@ def main(argv: list[str] | None = None) -> int:
     kinds = {k.strip() for k in args.only.split(",") if k.strip()}
     its = [i for i in items(corpus, kinds) if args.filter in str(i[2])]
     tmp = tempfile.mkdtemp(prefix="hipaa-iac-corpus-")
-    jobs = [{"id": n, "path": str(p), "out": os.path.join(tmp, f"{n}.json")} for n, (_, _, p) in enumerate(its)]
+    extra = ["--policy-dir", os.path.abspath(args.policy_dir)] if args.policy_dir else []
+    jobs = [{"id": n, "path": str(p), "out": os.path.join(tmp, f"{n}.json"), "args": extra}
+            for n, (_, _, p) in enumerate(its)]
     t0 = time.monotonic()
     recs = run_all(jobs, args.python, args.jobs, args.progress)
     rows = [analyse(its[j["id"]], recs[j["id"]], j["out"], corpus) for j in jobs]

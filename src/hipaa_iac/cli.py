@@ -207,13 +207,27 @@ def scan(
 @app.command()
 def graph(paths: List[str] = typer.Argument(None, help="Directories, .tf files or plan JSON files."),
           format: str = typer.Option("json", "-f", "--format", help="json (the only format)."),
-          var_file: List[str] = typer.Option([], "--var-file", help="A .tfvars file for the root module.")) -> None:
+          var_file: List[str] = typer.Option([], "--var-file", help="A .tfvars file for the root module."),
+          config: Optional[str] = typer.Option(None, "--config", help="Configuration file (.hipaa-iac.yaml or "
+                                               "pyproject.toml); its var_files and allow_outside_modules apply."),
+          exclude: List[str] = typer.Option([], "--exclude", metavar="PATH_GLOB",
+                                            help="Do not read paths matching this glob (as scan --exclude).")) -> None:
     """Print what the analyzer read: resources (address, type, file, line, attributes with unknowns marked)
-    and edges. Sensitive values are redacted."""
+    and edges, exactly as `scan` reads them. Sensitive values are redacted."""
     import json
+    from .build import build_graph
+    from .config import ConfigError, load_config
     from .graph_dump import dump
-    from .load import LoadOptions, load
-    g = load(list(paths or ["."]), LoadOptions(var_files=list(var_file)))
+    from .runner import ScanRequest
+    req = ScanRequest(paths=list(paths or ["."]), config_file=config, var_files=list(var_file),
+                      exclude=list(exclude), allow_empty=True)
+    try:
+        cfg = load_config(req.config_file, req.paths[0])
+    except ConfigError as e:
+        _fail_usage(f"{e.file}{':' + str(e.line) if e.line else ''}: {e.message}")
+    g, inputs = build_graph(req, cfg)
+    if inputs.fatal:
+        _fail_usage(inputs.fatal)
     sys.stdout.write(json.dumps(dump(g), indent=2, ensure_ascii=False) + "\n")
     raise typer.Exit(2 if g.errors else 0)
 

@@ -74,7 +74,6 @@ def execute(req: ScanRequest) -> ScanResult:
 
 def _execute(req: ScanRequest) -> ScanResult:
     from .config import ConfigError, load_config
-    from .load import LoadOptions, load
     from .model import ScanError
     from .policy.loader import load_pack, select
     from .scan import build_report, evaluate_policies, exit_code
@@ -103,19 +102,13 @@ def _execute(req: ScanRequest) -> ScanResult:
         governance.append(ScanError(cfg.source if exclude and not req.skip_policies and cfg.source else ".",
                                     cfg.lines.get("skip_policies") if exclude and not req.skip_policies else None,
                                     f"governance: {what} leaves no policy to run: nothing is judged"))
-    var_files = list(cfg.var_files) + [os.path.abspath(v) for v in req.var_files]
-    for v in var_files:
-        if not os.path.isfile(v):
-            return ScanResult({}, {}, 2, fatal=f"{v}: variables file not found")
     if req.scope:
         cfg.scope = req.scope
-    from .discover import discover
-    disc = discover(req.paths)
-    from .selection import apply_excludes, empty_input
-    skipped = apply_excludes(disc, req.exclude)
-    empty = None if req.allow_empty else empty_input(disc, req.paths, skipped)
-    if empty:
-        return ScanResult({}, {}, 2, fatal=empty, skipped=skipped)
+    from .build import build_graph, graph_inputs
+    inputs = graph_inputs(req, cfg)
+    if inputs.fatal:
+        return ScanResult({}, {}, 2, fatal=inputs.fatal, skipped=inputs.skipped)
+    disc, var_files, skipped = inputs.disc, inputs.var_files, inputs.skipped
     graph = None
     token = None
     from . import scancache
@@ -133,8 +126,7 @@ def _execute(req: ScanRequest) -> ScanResult:
         parse_cache = cdir if cdir and _cache_in_use(cdir) else None
         scancache.begin()
         try:
-            graph = load(req.paths, LoadOptions(var_files=var_files, allow_outside_modules=cfg.allow_outside_modules,
-                                                cache_dir=parse_cache), disc)
+            graph, _ = build_graph(req, cfg, inputs, parse_cache)
         finally:
             ledger = scancache.end()
         if cfg.scope == "phi-path":
