@@ -321,6 +321,41 @@ def run(corpus: Path, tools: list[str], text_filter: str | None = None) -> tuple
     return [judge(lb, mapped=maps[lb.tool].get(lb.tool_id)) for lb in todo], problems
 
 
+def checkov_recall(checkov: str, corpus: Path, outcomes: list[Outcome]) -> dict[str, dict]:
+    """checkov's built-in checks on the same positives (one checkov run per tool over the labeled tree).
+
+    Any failed built-in check counts, whatever its category: checkov's JSON output names no category, so this is
+    an upper bound of checkov's recall in the labels' categories. Positives inside registry module calls and
+    excluded labels are left out as for hipaa-iac; false alarms are not measured for checkov."""
+    import subprocess
+    failed: dict[str, list[tuple[int, int]]] = {}
+    for tool in sorted({o.label.tool for o in outcomes}):
+        cmd = [checkov, "-d", str(corpus / "labeled" / tool), "--framework", "terraform", "-o", "json",
+               "--skip-download", "--quiet", "--compact"]
+        env = dict(os.environ, BC_SKIP_MAPPING="TRUE", LOG_LEVEL="ERROR")
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1800)
+        docs = json.loads(p.stdout) if p.stdout.strip() else []
+        for doc in docs if isinstance(docs, list) else [docs]:
+            for c in (doc.get("results") or {}).get("failed_checks", []):
+                path = str(corpus / "labeled" / tool) + "/" + c["file_path"].lstrip("/")
+                failed.setdefault(os.path.normpath(path), []).append(tuple(c["file_line_range"]))
+    out: dict[str, dict] = {}
+    for o in outcomes:
+        if o.label.excluded:
+            continue
+        t = out.setdefault(o.label.tool, {"positives": 0, "found": 0})
+        skip = set(o.in_module)
+        for name, line in o.label.positives:
+            if (name, line) in skip:
+                continue
+            ranges = failed.get(os.path.normpath(str(o.label.directory / name)), [])
+            t["positives"] += 1
+            t["found"] += int(bool(ranges) if line is None else any(a <= line <= b for a, b in ranges))
+    for t in out.values():
+        t["recall"] = round(100.0 * t["found"] / t["positives"], 1) if t["positives"] else 0.0
+    return out
+
+
 def report_text(outcomes: list[Outcome], problems: list[str], misses: bool) -> str:
     lines = []
     for tool, t in sorted(summarize(outcomes).items()):
@@ -348,12 +383,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--filter", help="only labels whose key contains TEXT")
     ap.add_argument("--json", type=Path, help="write per-label outcomes and the summary to FILE")
     ap.add_argument("--misses", action="store_true", help="list every miss and false alarm")
+    ap.add_argument("--checkov", help="also run checkov's built-in checks (path to its executable, e.g. "
+                                      ".venv-checkov/bin/checkov) and report its recall (an upper bound; slow)")
     args = ap.parse_args(argv)
     if not (args.corpus / "labeled").is_dir():
         print(f"labeled.py: no labeled corpus at {args.corpus}", file=sys.stderr)
         return 2
     outcomes, problems = run(args.corpus, args.tool or ["kics", "trivy"], args.filter)
     sys.stdout.write(report_text(outcomes, problems, args.misses))
+    if args.checkov:
+        for tool, t in sorted(checkov_recall(args.checkov, args.corpus, outcomes).items()):
+            sys.stdout.write(f"checkov built-in checks on {tool}: recall <= {t['recall']}% ({t['found']}/{t['positives']}; "
+                             f"any failed check on the block or snippet counts)\n")
     if args.json:
         args.json.write_text(json.dumps({"summary": summarize(outcomes), "problems": problems, "labels": [
             {"tool": o.label.tool, "label": o.label.key, "excluded": o.label.excluded,

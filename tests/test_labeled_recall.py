@@ -88,6 +88,25 @@ def test_trivy_snippet_needs_any_failed_result_in_category(tmp_path):
     assert (s["positives"], s["found"], s["recall"], s["false_alarms"]) == (2, 1, 50.0, 1)
 
 
+def test_checkov_recall_counts_failed_checks_on_the_block_or_snippet(tmp_path):
+    corpus = tmp_path / "corpus"
+    kd = corpus / "labeled" / "kics" / "aws" / "q" / "test"
+    td = corpus / "labeled" / "trivy" / "aws" / "s" / "c"
+    kd.mkdir(parents=True)
+    td.mkdir(parents=True)
+    fake = tmp_path / "checkov"
+    report = [{"results": {"failed_checks": [{"file_path": "/aws/q/test/p.tf", "file_line_range": [1, 5]},
+                                             {"file_path": "/aws/s/c/bad_1.tf", "file_line_range": [1, 3]}]}}]
+    fake.write_text("#!/bin/sh\ncat <<'EOF'\n" + __import__("json").dumps(report) + "\nEOF\n")
+    fake.chmod(0o755)
+    k = labeled.Outcome(labeled.Label("kics", "aws/q", kd, set(), [("p.tf", 3), ("p.tf", 9), ("p.tf", 20)], []))
+    k.in_module.append(("p.tf", 20))
+    t = labeled.Outcome(labeled.Label("trivy", "aws/s/c", td, set(), [("bad_1.tf", None), ("bad_2.tf", None)], []))
+    got = labeled.checkov_recall(str(fake), corpus, [k, t])
+    assert got == {"kics": {"positives": 2, "found": 1, "recall": 50.0},
+                   "trivy": {"positives": 2, "found": 1, "recall": 50.0}}
+
+
 def test_exclusions_file_is_well_formed(tmp_path):
     entries, problems = labeled.read_exclusions()
     assert problems == []
