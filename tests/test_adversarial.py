@@ -118,7 +118,7 @@ def _fill(path: Path, size: int, head: str, filler: str) -> None:
 
 
 def _limit() -> int:
-    from hipaa_iac.load import MAX_PARSE_BYTES
+    from hipaa_iac.parse.read import MAX_PARSE_BYTES
     return MAX_PARSE_BYTES
 
 

@@ -73,7 +73,7 @@ def store(cache_dir: str, path: str, relpath: str, sf, data: bytes | None = None
 
 def cached_parse(cache_dir: str, path: str, relpath: str, parse):
     """Read once: the bytes that select the entry are the bytes parsed (`parse(path, relpath, data)`)."""
-    from .load import MAX_PARSE_BYTES
+    from .parse.read import MAX_PARSE_BYTES
     if os.path.getsize(path) > MAX_PARSE_BYTES:
         return parse(path, relpath)  # refused by size before it is read
     data = read_input(path)

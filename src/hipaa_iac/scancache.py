@@ -66,7 +66,7 @@ def end() -> Ledger | None:
 
 
 def record(path: str, data: bytes | None) -> None:
-    """Called by every reader of an input (load.read_text, plans, modules.json, file())."""
+    """Called by every reader of an input (parse/read.read_text, plans, modules.json, file())."""
     if _LEDGER is not None:
         _LEDGER.record(os.path.abspath(path), data)
 
