@@ -64,7 +64,7 @@ def execute(req: ScanRequest) -> ScanResult:
     except Exception as e:
         from .graph import Graph
         from .model import ScanError, internal_error
-        from .scan import build_report
+        from .report.contract import build_report
         first = req.paths[0] if req.paths else "."
         err = ScanError(first, None, internal_error(e, "scan"))
         report = build_report([], Graph([], root=os.path.abspath(first), errors=[err]), [], [err], [],
@@ -72,88 +72,130 @@ def execute(req: ScanRequest) -> ScanResult:
         return ScanResult(report, {}, 2)
 
 
+class _Fatal(Exception):
+    """A stage found that the scan cannot run (exit 2 with this message)."""
+
+
+def _config_message(e) -> str:
+    return f"{e.file}{':' + str(e.line) if e.line else ''}: {e.message}"
+
+
 def _execute(req: ScanRequest) -> ScanResult:
+    """The stages in order: configuration, policies, inputs, graph and results (or the scan cache's),
+    suppressions, report and gate."""
+    from .build import graph_inputs
     from .config import ConfigError, load_config
+    try:
+        cfg = load_config(req.config_file, req.paths[0] if req.paths else ".")
+        cdir = cache_dir(req.no_cache, cfg.cache)
+        policies, governance = _policies(req, cfg, cdir)
+    except ConfigError as e:
+        return ScanResult({}, {}, 2, fatal=_config_message(e))
+    except _Fatal as e:
+        return ScanResult({}, {}, 2, fatal=str(e))
+    if req.scope:
+        cfg.scope = req.scope
+    inputs = graph_inputs(req, cfg)
+    if inputs.fatal:
+        return ScanResult({}, {}, 2, fatal=inputs.fatal, skipped=inputs.skipped)
+    graph, results = _graph_and_results(req, cfg, inputs, policies, cdir)
+    errors, warnings = _suppress(req, cfg, graph, results, governance)
+    report, code = _report(req, cfg, graph, results, policies, errors, warnings)
+    return ScanResult(report, {p.id: p.as_metadata() for p in policies}, code, graph, skipped=inputs.skipped)
+
+
+def _policies(req: ScanRequest, cfg, cdir: str | None) -> tuple[list, list]:
+    """The selected policies, and the governance warning when the selection leaves none to run.
+    Raises _Fatal (invalid pack, a --policy that matches nothing) or ConfigError (bad parameters)."""
+    from .config import check_parameters
     from .model import ScanError
     from .policy.loader import load_pack, select
-    from .scan import build_report, evaluate_policies, exit_code
-    start = req.paths[0] if req.paths else "."
-    try:
-        cfg = load_config(req.config_file, start)
-    except ConfigError as e:
-        return ScanResult({}, {}, 2, fatal=f"{e.file}{':' + str(e.line) if e.line else ''}: {e.message}")
-    cdir = cache_dir(req.no_cache, cfg.cache)
     pack = load_pack(req.policy_dir or cfg.policy_dir, cache_dir=cdir)
     if pack.errors:
-        return ScanResult({}, {}, 2, fatal="invalid policy pack:\n  " + "\n  ".join(pack.errors))
+        raise _Fatal("invalid policy pack:\n  " + "\n  ".join(pack.errors))
     include = req.policies or cfg.policies
     exclude = req.skip_policies or cfg.skip_policies
     policies = select(pack, include, exclude, cfg.opt_in)
     if include and not policies:
-        return ScanResult({}, {}, 2, fatal=f"no policy matches {', '.join(include)}")
-    from .config import check_parameters
-    try:
-        check_parameters(cfg, pack.policies)
-    except ConfigError as e:
-        return ScanResult({}, {}, 2, fatal=f"{e.file}{':' + str(e.line) if e.line else ''}: {e.message}")
+        raise _Fatal(f"no policy matches {', '.join(include)}")
+    check_parameters(cfg, pack.policies)
     governance: list = []  # ScanError: warnings, errors under --strict / `strict: true`
     if not policies:
+        from_cfg = bool(exclude) and not req.skip_policies
         what = ("--skip-policy" if req.skip_policies else "skip_policies") if exclude else "the selection"
-        governance.append(ScanError(cfg.source if exclude and not req.skip_policies and cfg.source else ".",
-                                    cfg.lines.get("skip_policies") if exclude and not req.skip_policies else None,
+        governance.append(ScanError(cfg.source if from_cfg and cfg.source else ".",
+                                    cfg.lines.get("skip_policies") if from_cfg else None,
                                     f"governance: {what} leaves no policy to run: nothing is judged"))
-    if req.scope:
-        cfg.scope = req.scope
-    from .build import build_graph, graph_inputs
-    inputs = graph_inputs(req, cfg)
-    if inputs.fatal:
-        return ScanResult({}, {}, 2, fatal=inputs.fatal, skipped=inputs.skipped)
-    disc, var_files, skipped = inputs.disc, inputs.var_files, inputs.skipped
-    graph = None
-    token = None
+    return policies, governance
+
+
+def _graph_and_results(req: ScanRequest, cfg, inputs, policies: list, cdir: str | None):
+    """The graph and the results of the policies on it: from the scan cache when it holds this scan,
+    else built (build.build_graph) and judged (policy/run.py), and stored."""
     from . import scancache
+    from .build import build_graph
+    from .policy.run import evaluate_policies
+    token = None
     if cdir:
-        entry, token = scancache.lookup(cdir, disc, policies, cfg, var_files, cfg.allow_outside_modules)
+        entry, token = scancache.lookup(cdir, inputs.disc, policies, cfg, inputs.var_files, cfg.allow_outside_modules)
         if entry is not None:
             try:
-                graph = scancache.graph_from(entry)
-                results = [dict(r) for r in entry["results"]]
+                return scancache.graph_from(entry), [dict(r) for r in entry["results"]]
             except Exception:  # a damaged entry is a miss (and is replaced below)
-                graph = None
-    if graph is None:
-        # The per-file parse cache pays off from the second scan on: a scan with an empty cache (every CI run
-        # that restores none) writes only its one scan entry, so it costs what --no-cache costs (issue 15).
-        parse_cache = cdir if cdir and _cache_in_use(cdir) else None
-        scancache.begin()
-        try:
-            graph, _ = build_graph(req, cfg, inputs, parse_cache)
-        finally:
-            ledger = scancache.end()
-        if cfg.scope == "phi-path":
-            from .scan import phi_resources
-            if not phi_resources(graph, cfg.phi_tags):
-                graph.warnings.append(ScanError(cfg.source or ".", cfg.lines.get("phi_tags") or cfg.lines.get("scope"),
-                                                "governance: scope phi-path, but no resource carries the PHI tags "
-                                                "(phi_tags): nothing is judged"))
-        results = evaluate_policies(graph, policies, cfg, graph.errors)
-        if token is not None:
-            scancache.store(cdir, token, ledger, graph, results)
-    errors = list(graph.errors)
-    warnings = [ScanError(f, line, m) for f, line, m in cfg.notes] + list(graph.warnings) + governance
-    from .suppress import apply_suppressions
+                pass
+    # The per-file parse cache pays off from the second scan on: a scan with an empty cache (every CI run
+    # that restores none) writes only its one scan entry, so it costs what --no-cache costs (issue 15).
+    parse_cache = cdir if cdir and _cache_in_use(cdir) else None
+    scancache.begin()
+    try:
+        graph, _ = build_graph(req, cfg, inputs, parse_cache)
+    finally:
+        ledger = scancache.end()
+    _phi_scope_warning(cfg, graph)
+    results = evaluate_policies(graph, policies, cfg, graph.errors)
+    if token is not None:
+        scancache.store(cdir, token, ledger, graph, results)
+    return graph, results
+
+
+def _phi_scope_warning(cfg, graph) -> None:
+    from .model import ScanError
+    from .policy.run import phi_resources
+    if cfg.scope == "phi-path" and not phi_resources(graph, cfg.phi_tags):
+        graph.warnings.append(ScanError(cfg.source or ".", cfg.lines.get("phi_tags") or cfg.lines.get("scope"),
+                                        "governance: scope phi-path, but no resource carries the PHI tags "
+                                        "(phi_tags): nothing is judged"))
+
+
+def _exceptions_file(req: ScanRequest, cfg, root: str, errors: list) -> str | None:
+    """--exceptions, the configured file, or .hipaa-iac-exceptions.yaml at the scan root (refused when it is
+    a symbolic link out of the repository); a named file that does not exist is an error."""
+    from .model import ScanError
+    from .paths import inside, repo_root
     exc_path = req.exceptions or cfg.exceptions
-    explicit_exc = exc_path is not None
     if exc_path is None:
-        cand = os.path.join(graph.root, ".hipaa-iac-exceptions.yaml")
-        exc_path = cand if os.path.isfile(cand) or os.path.islink(cand) else None
-        from .paths import inside, repo_root
-        if exc_path and not inside(cand, repo_root(graph.root)):
+        cand = os.path.join(root, ".hipaa-iac-exceptions.yaml")
+        if not (os.path.isfile(cand) or os.path.islink(cand)):
+            return None
+        if not inside(cand, repo_root(root)):
             errors.append(ScanError(".hipaa-iac-exceptions.yaml", None, "symbolic link to a file outside the "
                                     "repository: refused, not read"))
-            exc_path = None
-    if explicit_exc and not os.path.isfile(exc_path):
+            return None
+        return cand  # (a dangling link inside the repository is reported by suppress/)
+    if not os.path.isfile(exc_path):
         errors.append(ScanError(exc_path, None, "exceptions file not found"))
-        exc_path = None
+        return None
+    return exc_path
+
+
+def _suppress(req: ScanRequest, cfg, graph, results: list, governance: list) -> tuple[list, list]:
+    """Inline waivers, the exceptions file and the baseline applied to `results`; the scan's errors and
+    warnings (governance warnings are errors under --strict)."""
+    from .model import ScanError
+    from .suppress import apply_suppressions
+    errors = list(graph.errors)
+    warnings = [ScanError(f, line, m) for f, line, m in cfg.notes] + list(graph.warnings) + governance
+    exc_path = _exceptions_file(req, cfg, graph.root, errors)
     s_err, s_warn = apply_suppressions(results, graph, cfg, graph.root, exc_path, req.baseline or cfg.baseline,
                                        req.today or datetime.date.today())
     errors += s_err
@@ -161,10 +203,16 @@ def _execute(req: ScanRequest) -> ScanResult:
     if req.strict or cfg.strict:  # governance warnings become errors (exit 2)
         errors += [w for w in warnings if w.message.startswith("governance:")]
         warnings = [w for w in warnings if not w.message.startswith("governance:")]
+    return errors, warnings
+
+
+def _report(req: ScanRequest, cfg, graph, results, policies, errors, warnings) -> tuple[dict, int]:
+    """The report dict (report/contract.py) with its provenance, and the exit code with the verdict it gives."""
+    from .report.contract import build_report, exit_code
+    from .report.provenance import generated_at, repository
     roots = [os.path.relpath(os.path.abspath(p)).replace(os.sep, "/") if not os.path.isabs(p) else p
              for p in req.paths]
     report = build_report(results, graph, policies, errors, warnings, roots, cfg.scope)
-    from .report.provenance import generated_at, repository
     report["scan"]["generated_at"] = generated_at()
     repo = repository(graph.root)
     if repo is not None:
@@ -176,4 +224,4 @@ def _execute(req: ScanRequest) -> ScanResult:
     report["scan"]["gate"] = {"severity_threshold": threshold, "unknown": unknown_mode,
                               "baseline": bool(req.baseline or cfg.baseline),
                               "verdict": {0: "passed", 1: "failed"}.get(code, "incomplete")}
-    return ScanResult(report, {p.id: p.as_metadata() for p in policies}, code, graph, skipped=skipped)
+    return report, code
