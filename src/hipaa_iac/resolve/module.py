@@ -504,6 +504,7 @@ class ModuleInstance:
                                                    "are judged as one instance with an unknown index"))
             if isinstance(n, Unknown) or invalid:
                 reason = n.reason if isinstance(n, Unknown) else invalid
+                self._warn_limit(block, attr, addr, "count", n)
                 return [(Unknown(f"count of {addr} is not known statically ({reason})"),
                          {"count": {"index": Unknown(f"count.index of {addr} is not known statically")}})]
             n = int(n)
@@ -524,6 +525,7 @@ class ModuleInstance:
                 return [(Unknown(f"for_each of {addr}: {reason}"),
                          {"each": {"key": Unknown(f"each.key: {reason}"), "value": Unknown(f"each.value: {reason}")}})]
             if isinstance(coll, Unknown):
+                self._warn_limit(block, attr, addr, "for_each", coll)
                 return [(Unknown(f"for_each of {addr} is not known statically ({coll.reason})"),
                          {"each": {"key": Unknown(f"each.key of {addr} is not known statically ({coll.reason})"),
                                    "value": Unknown(f"each.value of {addr} is not known statically ({coll.reason})")}})]
@@ -544,6 +546,14 @@ class ModuleInstance:
                 items = items[:MAX_INSTANCES]
             return [(k, {"each": {"key": k, "value": v}}) for k, v in sorted(items, key=lambda kv: str(kv[0]))]
         return [(None, {})]
+
+    def _warn_limit(self, block: Block, attr: Attribute, addr: str, what: str, value: Any) -> None:
+        """A count or for_each that an analysis cap made unknown is a warning at its line: a cap never
+        passes silently, even when every instance fails the same way."""
+        if isinstance(value, Unknown) and "analysis limit" in value.reason:
+            self.ctx.warnings.append(ScanError(block.file, attr.line, f"{addr}: {what} exceeds the analysis limit "
+                                               "(too much work to evaluate); its instances are judged as one "
+                                               "instance with an unknown key"))
 
     def emit(self) -> None:
         for local_addr, block in self.resources.items():
