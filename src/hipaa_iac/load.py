@@ -54,7 +54,7 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
     warnings.extend(loader.warnings)
     g = Graph(resources, root=root, errors=errors, warnings=warnings, files_read=loader.files_read,
               parsers=loader.parsers, tainted=loader.tainted)
-    from . import scancache
+    from .cache import scan as scancache
     reads = _ev.EXTRA_READS  # file() targets -> digest of the bytes read (None: absent)
     for f, digest in (reads.items() if isinstance(reads, dict) else ((f, scancache._disk_digest(f)) for f in reads)):
         if scancache._LEDGER is not None:

@@ -38,22 +38,8 @@ class ScanResult:
 
 
 def cache_dir(no_cache: bool, enabled: bool) -> str | None:
-    if no_cache or not enabled:
-        return None
-    d = os.environ.get("HIPAA_IAC_CACHE_DIR")
-    if d:
-        return d
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "hipaa-iac")
-
-
-def _cache_in_use(cdir: str) -> bool:
-    """Whether an earlier scan wrote a scan entry into this cache directory."""
-    try:
-        with os.scandir(os.path.join(cdir, "scans")) as it:
-            return any(e.name.endswith(".pickle") for e in it)
-    except OSError:
-        return False
+    from .cache import directory
+    return directory(no_cache, enabled)
 
 
 def execute(req: ScanRequest) -> ScanResult:
@@ -132,7 +118,7 @@ def _policies(req: ScanRequest, cfg, cdir: str | None) -> tuple[list, list]:
 def _graph_and_results(req: ScanRequest, cfg, inputs, policies: list, cdir: str | None):
     """The graph and the results of the policies on it: from the scan cache when it holds this scan,
     else built (build.build_graph) and judged (policy/run.py), and stored."""
-    from . import scancache
+    from .cache import scan as scancache
     from .build import build_graph
     from .policy.run import evaluate_policies
     token = None
@@ -145,7 +131,8 @@ def _graph_and_results(req: ScanRequest, cfg, inputs, policies: list, cdir: str 
                 pass
     # The per-file parse cache pays off from the second scan on: a scan with an empty cache (every CI run
     # that restores none) writes only its one scan entry, so it costs what --no-cache costs (issue 15).
-    parse_cache = cdir if cdir and _cache_in_use(cdir) else None
+    from .cache import in_use
+    parse_cache = cdir if cdir and in_use(cdir) else None
     scancache.begin()
     try:
         graph, _ = build_graph(req, cfg, inputs, parse_cache)

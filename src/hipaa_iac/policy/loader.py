@@ -107,7 +107,8 @@ def load_pack(policy_dir: str | None = None, validate: bool = True, cache_dir: s
         if bundled is not None:
             return Pack(bundled, [])
         if cache_dir:
-            key = os.path.join(cache_dir, "packs", digest + ".json")
+            from ..cache import pack_entry
+            key = pack_entry(cache_dir, digest)
             cached = _read_policies(key)
             if cached is not None:
                 return Pack(cached, [])

@@ -109,7 +109,7 @@ class Loader:
                 return None
             from ..discover import OUTSIDE_LINK, config_kind, _apply_tofu_precedence
             from ..paths import inside
-            from ..scancache import record_listing
+            from ..cache.scan import record_listing
             record_listing(directory, names)
             files = []
             for n in names:

@@ -10,7 +10,7 @@ import hashlib
 import os
 import pickle
 
-from . import __version__
+from .. import __version__
 
 # bump when the parsed model changes shape
 PARSER_VERSION = "1"
@@ -26,7 +26,7 @@ def _key(data: bytes, relpath: str) -> str:
 def read_input(path: str) -> bytes:
     """An input file's bytes, recorded in the scan ledger (the scan cache key is the digest of what was
     parsed). Raises OSError."""
-    from .scancache import record
+    from .scan import record
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -45,7 +45,7 @@ def _entry(cache_dir: str, data: bytes, relpath: str) -> str:
 def lookup(cache_dir: str, path: str, relpath: str, data: bytes | None = None):
     """The parsed file for these bytes (read from `path` when not given), or None (a corrupt or wrong-type
     entry is a miss; the next store replaces it)."""
-    from .model import SourceFile
+    from ..model import SourceFile
     try:
         data = read_input(path) if data is None else data
     except OSError:
@@ -64,7 +64,7 @@ def store(cache_dir: str, path: str, relpath: str, sf, data: bytes | None = None
     except OSError:
         return
     try:
-        from .fsutil import atomic_write
+        from ..fsutil import atomic_write
         atomic_write(_entry(cache_dir, data, relpath), pickle.dumps(sf, protocol=pickle.HIGHEST_PROTOCOL),
                      durable=False)
     except Exception:  # a read-only or full disk never fails the scan
@@ -73,7 +73,7 @@ def store(cache_dir: str, path: str, relpath: str, sf, data: bytes | None = None
 
 def cached_parse(cache_dir: str, path: str, relpath: str, parse):
     """Read once: the bytes that select the entry are the bytes parsed (`parse(path, relpath, data)`)."""
-    from .parse.read import MAX_PARSE_BYTES
+    from ..parse.read import MAX_PARSE_BYTES
     if os.path.getsize(path) > MAX_PARSE_BYTES:
         return parse(path, relpath)  # refused by size before it is read
     data = read_input(path)
