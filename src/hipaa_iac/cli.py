@@ -109,6 +109,7 @@ def use_color(mode: str, is_tty: bool, environ=None) -> bool:
     return is_tty
 
 
+# size: most of its lines are the typer option declarations (the command line's signature)
 @app.command()
 def scan(
     paths: List[str] = typer.Argument(None, help="Directories, .tf files or plan JSON files (default: .)."),

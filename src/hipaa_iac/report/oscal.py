@@ -56,6 +56,7 @@ def _prop(name: str, value: object) -> dict:
     return {"name": name, "ns": NS, "value": _s(value)}
 
 
+# size: one OSCAL assessment-results document written top to bottom in the schema's nesting; split, it reads worse
 def build(report: dict, policies: dict[str, dict]) -> dict:
     scan = report.get("scan") or {}
     tool = report.get("tool") or {}

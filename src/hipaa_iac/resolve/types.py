@@ -79,6 +79,7 @@ def _parse_type_text(text: str, eval_default, depth: int) -> tuple:
     return parse_type(expr, eval_default, depth + 1)
 
 
+# size: one branch per type constructor (primitives, list/set/tuple, map/object, optional), as Terraform converts
 def convert(value: Any, t: tuple, depth: int = 0) -> Any:
     """`value` converted to type `t` as Terraform converts a variable's value (see the module docstring)."""
     if isinstance(value, Unknown) or value is None or t == ANY or depth > MAX_TYPE_DEPTH:

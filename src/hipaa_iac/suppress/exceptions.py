@@ -120,6 +120,7 @@ def _text_field(entry: dict, key: str, required: bool) -> str | None:
     return v.strip()
 
 
+# size: the checks of one entry in the order docs/suppressions.md lists them, each with its message
 def load_exceptions(path: str, root: str, today: dt.date, max_days: int
                     ) -> tuple[list[ExceptionEntry], list[ScanError], list[ScanError]]:
     """Entries in force, errors (malformed file or entry, window too long) and warnings (expired)."""

@@ -1,0 +1,100 @@
+"""The shape of the source (issue 16): every package is shipped, no source file over ~400 lines, no function
+over 60 lines or cyclomatic complexity over 20 unless a comment at its definition says why
+(`# size: <reason>`), and the exceptions still standing are listed here, so the list can only shrink."""
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "hipaa_iac"
+MAX_FILE_LINES = 420
+MAX_FUNCTION_LINES = 60
+MAX_COMPLEXITY = 20
+
+# Files over the limit, each with why it stays one file (split them and remove the line).
+LARGE_FILES = {
+    "resolve/functions.py": "Terraform's function library: one table of ~120 small functions",
+    "resolve/evaluate.py": "the expression evaluator: one visitor over the expression AST",
+    "resolve/module.py": "module instances: variables, locals, count/for_each, emission share one state",
+    "parse/plan.py": "the plan front end: one document format",
+    "parse/hcl.py": "the tree-sitter front end: one visitor over the CST",
+    "parse/hcl2_fallback.py": "the python-hcl2 front end: one visitor over its tree",
+    "policy/evaluate.py": "the definition evaluator (a context helper edits it concurrently; not split yet)",
+    "policy/messages.py": "the message model: one renderer over verdict explanations",
+    "report/html.py": "the HTML evidence report: markup and style of one page",
+    "resolve/iam_document.py": "aws_iam_policy_document: one data source's rules",
+}
+
+
+# Functions in files other sessions are editing now; to be split or commented when they are free.
+PENDING = {
+    "docs_gen.py:render_policy": "one policy page, section by section (docs_gen.py is being edited by policy work)",
+    "policy/schema.py:check_definition": "checks of one definition node (schema.py is being edited by policy work)",
+}
+
+
+def _sources() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_package_is_shipped():
+    text = (ROOT / "pyproject.toml").read_text()
+    listed = set(re.findall(r'"(hipaa_iac(?:\.[a-z_]+)*)"', text.split("[tool.setuptools]", 1)[1]))
+    packages = {".".join(("hipaa_iac",) + p.parent.relative_to(SRC).parts) for p in SRC.rglob("__init__.py")}
+    assert packages - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"
+
+
+def test_no_source_file_over_the_limit():
+    over = {str(p.relative_to(SRC)): len(p.read_text().splitlines()) for p in _sources()}
+    over = {k: v for k, v in over.items() if v > MAX_FILE_LINES}
+    assert set(over) - set(LARGE_FILES) == set(), over
+    assert set(LARGE_FILES) - set(over) == set(), "no longer over the limit: remove from LARGE_FILES"
+
+
+def _complexity(fn: ast.AST) -> int:
+    """McCabe complexity as ruff's C901 counts it (checked against ruff 0.17 on this tree): 1 + branches
+    (if/elif, loops, except clauses, match cases); nested functions count on their own."""
+    n = 1
+    todo = list(ast.iter_child_nodes(fn))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.ExceptHandler, ast.match_case)):
+            n += 1
+        todo.extend(ast.iter_child_nodes(node))
+    return n
+
+
+def _functions():
+    for p in _sources():
+        text = p.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                head = "\n".join(lines[max(0, node.lineno - 3): node.lineno + 2])
+                yield p.relative_to(SRC), node, head
+
+
+def test_large_or_complex_functions_say_why():
+    bad = []
+    for rel, fn, head in _functions():
+        if str(rel) in LARGE_FILES:
+            continue
+        length = fn.end_lineno - fn.lineno + 1
+        cx = _complexity(fn)
+        if f"{rel}:{fn.name}" in PENDING:
+            continue
+        if (length > MAX_FUNCTION_LINES or cx > MAX_COMPLEXITY) and "# size:" not in head:
+            bad.append(f"{rel}:{fn.lineno} {fn.name} ({length} lines, complexity {cx})")
+    assert bad == [], "split these or say why with a '# size: <reason>' comment at the definition:\n" + \
+        "\n".join(bad)
+
+
+@pytest.mark.parametrize("module", ["build", "load", "runner", "cache", "suppress", "policy.run",
+                                    "report.contract", "parse.read", "parse.pool", "resolve.loader",
+                                    "resolve.roots", "resolve.tfvars", "resolve.overrides"])
+def test_stage_modules_import(module):
+    __import__(f"hipaa_iac.{module}")
