@@ -8,22 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from .address import base as base_address  # noqa: F401  (used by suppress/ and tests)
 from .model import Resource
-
-
-def base_address(address: str) -> str:
-    """`module.a["x"].aws_s3_bucket.b[0]` -> `module.a["x"].aws_s3_bucket.b`."""
-    if address.endswith("]"):
-        depth = 0
-        for i in range(len(address) - 1, -1, -1):
-            c = address[i]
-            if c == "]":
-                depth += 1
-            elif c == "[":
-                depth -= 1
-                if depth == 0:
-                    return address[:i]
-    return address
 
 
 class Graph:

@@ -98,6 +98,8 @@ def disc_files(disc: Discovery) -> list[str]:
 
 
 def _base_in(address: str, planned: set[str]) -> bool:
+    """Whether the plan describes this resource under another instance key (or without one)."""
+    from .address import base
     if address.endswith("]"):
-        return address[: address.rfind("[")] in planned
+        return base(address) in planned
     return any(p.startswith(address + "[") for p in planned)

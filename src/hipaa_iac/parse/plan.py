@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
+from .. import address as _address
 from .. import safejson
 from ..model import Resource, ScanError, Unknown
 
@@ -164,82 +165,11 @@ def read_plan_file(path: str, file: str | None = None, read=None, counted: list 
     return got
 
 
-# --------------------------------------------------------------------------- addresses
-def split_address(address: str) -> list[str] | None:
-    """Split a Terraform address on the dots outside `[...]` and quotes:
-    `module.a["x.y"].aws_s3_bucket.b[0]` -> ["module", 'a["x.y"]', "aws_s3_bucket", "b[0]"].
-    None when brackets or quotes do not balance or a part is empty."""
-    if "[" not in address and '"' not in address and "]" not in address:
-        parts = address.split(".")
-        return parts if all(parts) else None
-    parts = []
-    cur: list[str] = []
-    depth = 0
-    in_str = False
-    esc = False
-    for ch in address:
-        if in_str:
-            cur.append(ch)
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-            continue
-        if ch == '"':
-            in_str = True
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif ch == "." and depth == 0:
-            if not cur:
-                return None
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    if in_str or depth != 0 or not cur:
-        return None
-    parts.append("".join(cur))
-    return parts
-
-
-def _base(part: str) -> str:
-    """`b[0]` -> `b`."""
-    i = part.find("[")
-    return part if i < 0 else part[:i]
-
-
-def strip_instance_keys(address: str) -> str:
-    """`module.a[0].aws_s3_bucket.b["x"]` -> `module.a.aws_s3_bucket.b`."""
-    parts = split_address(address)
-    if parts is None:
-        return address
-    return ".".join(_base(p) for p in parts)
-
-
-def _parse_resource_address(address: str) -> tuple[str, str, str, str] | None:
-    """(module instance path, mode, type, name-with-key) of a resource instance address, else None."""
-    parts = split_address(address)
-    if parts is None:
-        return None
-    mods: list[str] = []
-    i = 0
-    while i + 1 < len(parts) and parts[i] == "module":
-        mods.append("module." + parts[i + 1])
-        i += 2
-    rest = parts[i:]
-    mode = "managed"
-    if rest and rest[0] in ("data", "ephemeral") and len(rest) == 3:
-        mode = rest[0]
-        rest = rest[1:]
-    if len(rest) != 2 or "[" in rest[0]:
-        return None
-    return ".".join(mods), mode, rest[0], rest[1]
+# --------------------------------------------------------------------------- addresses (address.py)
+split_address = _address.split
+strip_instance_keys = _address.strip_keys
+_base = _address.name_of
+_parse_resource_address = _address.parse_resource
 
 
 def _ref_target(ref: str) -> tuple[str | None, bool]:

@@ -91,9 +91,8 @@ def _addr_key(k: Any) -> str:
     which may quote values)."""
     if isinstance(k, Unknown):
         return UNKNOWN_KEY
-    if isinstance(k, bool):
-        k = "true" if k else "false"
-    return f"[{k}]" if isinstance(k, int) else '["' + str(k).replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    from ..address import format_key
+    return format_key(k)
 
 
 class ModuleInstance:

@@ -70,7 +70,8 @@ def _emit_stubs(ctx, src, exc: BaseException) -> None:
     msg = internal_error(exc, "resolve")
     first = next((b for b in src.blocks if b.type == "resource"), None)
     ctx.errors.append(ScanError(first.file if first else (src.rel or "."), first.line if first else None, msg))
-    done = {r.address.split("[", 1)[0] for r in ctx.resources}
+    from ..address import strip_keys
+    done = {strip_keys(r.address) for r in ctx.resources}
     for b in src.blocks:
         if b.type == "resource" and len(b.labels) == 2 and f"{b.labels[0]}.{b.labels[1]}" not in done:
             ctx.resources.append(Resource(address=f"{b.labels[0]}.{b.labels[1]}", mode="managed", type=b.labels[0],
