@@ -87,12 +87,14 @@ def test_coverage_derived_from_crosswalk(tmp_path):
     assert f.problems == []
     assert [(i.id, i.status, i.policies) for i in f.items] == [
         ("a", "covered", ["P_1", "P_2"]), ("b", "covered", ["P_2"]), ("c", "not-checkable", []),
-        ("d", "not-checkable", []), ("e", "uncovered", []), ("f", "uncovered", []), ("g", "uncovered", [])]
-    assert f.summary() == {"items": 7, "terraform_checkable": 5, "covered": 2, "uncovered_with_reason": 2, "gaps": 1,
-                           "percent": 40.0}
+        ("d", "not-checkable", []), ("e", "uncovered", []), ("f", "not-safeguard", []), ("g", "uncovered", [])]
+    # a process check (not-technical-safeguard) leaves the denominator like a not-checkable item, counted apart
+    assert f.summary() == {"items": 7, "terraform_checkable": 4, "not_checkable": 2, "not_technical_safeguard": 1,
+                           "covered": 2, "uncovered_with_reason": 1, "gaps": 1, "percent": 50.0}
     md = coverage.render_markdown([f])
-    assert "Covered: 2 of 5 Terraform-checkable items (40.0%); 2 uncovered with a reason, 1 without a policy yet; " \
-           "2 items not checkable from Terraform." in md
+    assert "Covered: 2 of 4 Terraform-checkable items (50.0%); 1 uncovered with a reason, 1 without a policy yet; " \
+           "2 items not checkable from Terraform; 1 not HIPAA technical safeguards." in md
+    assert "| `f` | not-safeguard | not-technical-safeguard |" in md
     assert "| `a` | covered | P_1, P_2 |" in md and "| `c` | not-checkable | no-terraform-surface (findings) |" in md
     assert "| `g` | uncovered | no policy yet |" in md
     js = coverage.report([f])["frameworks"][0]

@@ -10,8 +10,11 @@ one place. An item no policy covers carries the reason none does:
 - `not-technical-safeguard`: Terraform can set it, but it is not a HIPAA technical safeguard (164.312);
 - `out-of-scope:<text>`: Terraform can set it and the text says why the pack does not judge it.
 
-The coverage share counts Terraform-checkable items only: every item except `no-terraform-surface` and
-`account-level-runtime` ones. An item without a policy and without a reason is a gap, and says so.
+The coverage share counts the Terraform-checkable HIPAA technical safeguards only: every item except
+`no-terraform-surface` and `account-level-runtime` ones (status `not-checkable`) and `not-technical-safeguard`
+ones (status `not-safeguard`: process checks such as a risk assessment, or operations settings outside 164.312;
+they are listed and counted apart, never as covered). An item without a policy and without a reason is a gap,
+and says so.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from typing import Any
 FRAMEWORK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "frameworks")
 REASONS = ("no-terraform-surface", "account-level-runtime", "not-technical-safeguard")
 NOT_CHECKABLE = ("no-terraform-surface", "account-level-runtime")
+NOT_SAFEGUARD = "not-technical-safeguard"
 OUT_OF_SCOPE = "out-of-scope:"
 
 
@@ -40,6 +44,8 @@ class Item:
             return "covered"
         if self.reason in NOT_CHECKABLE:
             return "not-checkable"
+        if self.reason == NOT_SAFEGUARD:
+            return "not-safeguard"
         return "uncovered"
 
 
@@ -54,10 +60,13 @@ class Framework:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
-        checkable = [i for i in self.items if i.status != "not-checkable"]
+        checkable = [i for i in self.items if i.status not in ("not-checkable", "not-safeguard")]
         covered = [i for i in checkable if i.status == "covered"]
         gaps = [i for i in checkable if i.status == "uncovered" and not i.reason]
-        return {"items": len(self.items), "terraform_checkable": len(checkable), "covered": len(covered),
+        return {"items": len(self.items), "terraform_checkable": len(checkable),
+                "not_checkable": sum(i.status == "not-checkable" for i in self.items),
+                "not_technical_safeguard": sum(i.status == "not-safeguard" for i in self.items),
+                "covered": len(covered),
                 "uncovered_with_reason": len(checkable) - len(covered) - len(gaps), "gaps": len(gaps),
                 "percent": round(100.0 * len(covered) / len(checkable), 1) if checkable else 100.0}
 
@@ -168,7 +177,8 @@ def render_markdown(frameworks: list[Framework]) -> str:
     out = ["# Framework coverage", "",
            "Each Terraform-checkable item of the frameworks below, with the hipaa-iac policy that covers it "
            "(from the policies' `crosswalk` metadata) or the reason none does. The share counts "
-           "Terraform-checkable items only (not `no-terraform-surface` or `account-level-runtime` ones). "
+           "Terraform-checkable items only (not `no-terraform-surface` or `account-level-runtime` ones, nor "
+           "`not-technical-safeguard` ones: process checks and operations settings outside 164.312). "
            "Coverage of an item supports an assessment of the safeguard; it does not by itself establish "
            "that an environment meets it.", ""]
     for f in frameworks:
@@ -178,7 +188,8 @@ def render_markdown(frameworks: list[Framework]) -> str:
                 f"Source: `{src.get('repository')}` `{src.get('path')}` at `{src.get('commit')}` ({src.get('date')}).",
                 "", f"Covered: {s['covered']} of {s['terraform_checkable']} Terraform-checkable items "
                 f"({s['percent']}%); {s['uncovered_with_reason']} uncovered with a reason, {s['gaps']} without "
-                f"a policy yet; {s['items'] - s['terraform_checkable']} items not checkable from Terraform.", "",
+                f"a policy yet; {s['not_checkable']} items not checkable from Terraform; {s['not_technical_safeguard']} "
+                f"not HIPAA technical safeguards.", "",
                 "| Item | Status | Policies or reason |", "|---|---|---|"]
         for i in f.items:
             what = ", ".join(i.policies) if i.policies else (i.reason or "no policy yet")
