@@ -51,3 +51,53 @@ def test_structural_positions():
     assert structural_leaves(doc('{"Statement":[{"Action":"*"},', u, ']}'))
     assert structural_leaves(doc('{"a":', u, '}'))
     assert structural_leaves(doc('{"Statement":[{"Sid":"a\\"b{","Action":"*"},', u, ']}'))  # escapes, braces in strings
+
+
+# --- strings with a known start and end ("arn:${partition}:iam::aws:policy/X") ------------------------------
+
+ARN_CONFIG = '''
+data "aws_partition" "current" {}
+locals {
+  partition = try(data.aws_partition.current.partition, "")
+  prefix    = "arn:${local.partition}:iam::aws:policy"
+}
+resource "aws_iam_role" "r" { name = "r" }
+resource "aws_iam_role_policy_attachment" "read_only" {
+  role       = aws_iam_role.r.name
+  policy_arn = "${local.prefix}/ReadOnlyAccess"
+}
+resource "aws_iam_role_policy_attachment" "admin" {
+  role       = aws_iam_role.r.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AdministratorAccess"
+}
+'''
+
+
+def test_a_known_end_decides_an_anchored_pattern(tmp_path):
+    (tmp_path / "main.tf").write_text(ARN_CONFIG)
+    out = subprocess.run([sys.executable, "-m", "hipaa_iac", "scan", str(tmp_path), "-f", "json", "--no-cache",
+                          "--policy", "HIPAA_AWS_IAM_005"], capture_output=True, text=True)
+    got = {(r["resource"], r["status"]) for r in json.loads(out.stdout)["results"]}
+    # ReadOnlyAccess can never end in /AdministratorAccess; the admin ARN depends on the partition
+    assert got == {("aws_iam_role_policy_attachment.read_only", "passed"),
+                   ("aws_iam_role_policy_attachment.admin", "unknown")}
+
+
+def test_literal_head_and_tail_rule_matches_out_soundly():
+    from hipaa_iac.policy.evaluate import decide_on_prefix
+    p = "^arn:aws[a-zA-Z-]*:iam::aws:policy/AdministratorAccess$"
+    assert decide_on_prefix("regex_match", "arn:", p, ":iam::aws:policy/ReadOnlyAccess") is False
+    assert decide_on_prefix("not_regex_match", "arn:", p, ":iam::aws:policy/ReadOnlyAccess") is True
+    assert decide_on_prefix("regex_match", "arn:", p, ":iam::aws:policy/AdministratorAccess") is None
+    assert decide_on_prefix("regex_match", "", p, "AdministratorAccess") is None     # the middle may supply the rest
+    assert decide_on_prefix("regex_match", "arn:aws-x", p, "") is None
+    assert decide_on_prefix("regex_match", "gs://", p, "") is False                   # the start rules it out
+    assert decide_on_prefix("regex_match", "x", "^(a|x)", "") is None                  # alternation: never
+    assert decide_on_prefix("ending_with", "", "Access", "/ReadOnlyAccess") is True
+    assert decide_on_prefix("equals", "arn:", "arn:aws:x", "y") is False
+
+
+def test_a_sensitive_template_keeps_no_known_end():
+    from hipaa_iac.model import Unknown, redact_unknowns
+    u = redact_unknowns(Unknown("r", prefix="secret-start", suffix="secret-end"))
+    assert u.prefix is None and u.suffix is None

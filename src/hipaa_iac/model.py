@@ -17,15 +17,16 @@ class Unknown:
     direct reference to one resource's attribute (used by `compliant_references`).
     """
 
-    __slots__ = ("reason", "refs", "ref_type", "ref_address", "prefix")
+    __slots__ = ("reason", "refs", "ref_type", "ref_address", "prefix", "suffix")
 
     def __init__(self, reason: str, refs: tuple[str, ...] = (), ref_type: str | None = None,
-                 ref_address: str | None = None, prefix: str | None = None):
+                 ref_address: str | None = None, prefix: str | None = None, suffix: str | None = None):
         self.reason = reason
         self.refs = tuple(refs)
         self.ref_type = ref_type
         self.ref_address = ref_address
         self.prefix = prefix  # a string whose start is known: "serviceAccount:${...}" -> "serviceAccount:"
+        self.suffix = suffix  # and its end: "arn:${local.partition}:iam::aws:policy/X" -> ":iam::aws:policy/X"
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -275,10 +275,19 @@ def apply_operator(op: str, attr: Any, value: Any) -> bool:
     raise ValueError(f"unsupported operator {op}")
 
 
-def decide_on_prefix(op: str, prefix: str, value: Any) -> bool | None:
-    """Operators that a string's known start decides, whatever the rest is; None when it does not."""
+def decide_on_prefix(op: str, prefix: str, value: Any, suffix: str = "") -> bool | None:
+    """Operators that a string's known start (and end) decide, whatever the middle is; None when they do not."""
     def can_equal(x: Any) -> bool:
-        return isinstance(x, str) and x.startswith(prefix)
+        return (isinstance(x, str) and x.startswith(prefix) and x.endswith(suffix)
+                and len(x) >= len(prefix) + len(suffix))
+    if op in ("regex_match", "not_regex_match") and isinstance(value, str) and (prefix or suffix):
+        return _decide_middle(op, prefix, suffix, value)
+    if op in ("ending_with", "not_ending_with") and isinstance(value, str) and suffix:
+        if suffix.endswith(value):
+            return op == "ending_with"
+        if not value.endswith(suffix) and len(value) <= len(suffix):
+            return op == "not_ending_with"
+        return None
     if op == "equals":
         return False if not can_equal(value) else None
     if op == "not_equals":
@@ -297,6 +306,66 @@ def decide_on_prefix(op: str, prefix: str, value: Any) -> bool | None:
     if op in ("contains", "not_contains") and isinstance(value, str) and value in prefix:
         return op == "contains"
     return None
+
+
+_LITERAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:_-=@,%&~'\"<> !#;")
+_QUANT = set("?*+{")
+
+
+def _literal_head(pattern: str) -> str:
+    """The fixed text every match starts with (`match` anchors at the start): literal characters from the
+    start up to the first construct that is not one, less a last character a quantifier applies to."""
+    i = 1 if pattern.startswith("^") else 0
+    out: list[str] = []
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            ch, step = pattern[i + 1], 2
+        elif c in _LITERAL:
+            ch, step = c, 1
+        else:
+            break
+        if i + step < len(pattern) and pattern[i + step] in _QUANT:
+            break
+        out.append(ch)
+        i += step
+    return "".join(out)
+
+
+def _literal_tail(pattern: str) -> str:
+    """The fixed text every match ends with, for a pattern ending in an unescaped `$`; else ""."""
+    if not pattern.endswith("$") or pattern.endswith("\\$"):
+        return ""
+    out: list[str] = []
+    i = len(pattern) - 2
+    while i >= 0:
+        c = pattern[i]
+        escaped = i >= 1 and pattern[i - 1] == "\\" and not c.isalnum()
+        if not escaped and c not in _LITERAL:
+            break
+        if i + 1 < len(pattern) - 1 and pattern[i + 1] in _QUANT:
+            break
+        out.append(c)
+        i -= 2 if escaped else 1
+    return "".join(reversed(out))
+
+
+def _decide_middle(op: str, prefix: str, suffix: str, pattern: str) -> bool | None:
+    """A regular expression on `prefix + X + suffix` with X unknown, decided only where the known start
+    or end rules a match out: every match starts with the pattern's literal head and, for a pattern ending
+    in `$`, ends with its literal tail (`.../AdministratorAccess$` never matches an ARN ending in
+    `/ReadOnlyAccess`). A pattern with alternation or flags is never decided this way."""
+    if "|" in pattern or pattern.startswith("(?"):
+        return None
+    head, tail = _literal_head(pattern), _literal_tail(pattern)
+    n = min(len(head), len(prefix))
+    ruled_out = head[:n] != prefix[:n]
+    m = min(len(tail), len(suffix))
+    if m and tail[len(tail) - m:] != suffix[len(suffix) - m:]:
+        ruled_out = True
+    if not ruled_out:
+        return None
+    return op == "not_regex_match"
 
 
 # text operators on a JSON document with unknown leaves (resolve.functions.PartialJSON); the value is what the
@@ -489,8 +558,8 @@ class DefinitionEvaluator:
                 return Verdict(TRUE, f"{shown} references {u.ref_address} (the policy accepts a reference to "
                                      f"{u.ref_type})", shown, (op, value), False,
                                (r, shown, v), "leaf", op, value)
-            if isinstance(v, Unknown) and v.prefix:
-                decided = decide_on_prefix(op, v.prefix, value)
+            if isinstance(v, Unknown) and (v.prefix or v.suffix):
+                decided = decide_on_prefix(op, v.prefix or "", value, v.suffix or "")
                 if decided is not None:
                     return Verdict(TRUE if decided else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf",
                                    op, value)

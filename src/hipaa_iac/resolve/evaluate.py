@@ -160,11 +160,14 @@ class Evaluator:
         size = 0
         unknown: Unknown | None = None
         prefix = ""
+        tail: list[str] = []  # known text after the last unknown part: the string's known end
         for p in n.parts:
             if isinstance(p, str):
                 if unknown is None:
                     out.append(p)
                     size += len(p)
+                else:
+                    tail.append(p)
                 continue
             v = self.eval(p, scope)
             if isinstance(v, TFError):
@@ -176,17 +179,24 @@ class Evaluator:
                     prefix = "".join(out) + (v.prefix or "")
                 else:
                     unknown = Unknown(unknown.reason, unknown.refs + v.refs)
+                tail = [v.suffix] if v.suffix else []
                 continue
             if unknown is None:
                 out.append(v)
                 size += len(v)
                 if size > F.MAX_STRING:
                     return Unknown(f"a string template result {LIMIT} ({F.MAX_STRING} characters)")
+            else:
+                tail.append(v)
         if unknown is not None:
-            # the start of the string is still known: "serviceAccount:${...}" is never "allUsers"
+            # the start and the end of the string are still known: "serviceAccount:${...}" is never
+            # "allUsers"; "arn:${partition}:iam::aws:policy/ReadOnlyAccess" never ends in AdministratorAccess
+            suffix = "".join(tail)
             if len(prefix) > F.MAX_STRING:
                 prefix = ""
-            return Unknown(unknown.reason, unknown.refs, prefix=prefix or None)
+            if len(suffix) > F.MAX_STRING:
+                suffix = ""
+            return Unknown(unknown.reason, unknown.refs, prefix=prefix or None, suffix=suffix or None)
         self.budget.chars += size
         if self.budget.chars > self.budget.max_chars:
             return _limit_unknown(self.budget)
