@@ -26,8 +26,8 @@ ELIG = {c: PACK[f"HIPAA_{c.upper()}_ELIGIBLE_001"] for c in ("aws", "azure", "gc
 AWS_LIST = "AWS HIPAA Eligible Services Reference"
 AZ_LIST = ("project table of Azure services in HIPAA audit scope (Microsoft's list not retrieved; rows from "
            "sources A1-A6, read 2026-11-28)")
-GCP_LIST = ("project table of Google Cloud HIPAA covered products (Google's list not retrieved; rows from the "
-            "sources below, read 2026-11-28)")
+GCP_LIST = ("project table of Google Cloud HIPAA covered products (Google's covered-products page not retrieved; rows "
+            "from Google release notes and the sources below, read 2026-11-28 and 2026-12-04)")
 REVIEW = ("review whether it stores or processes ePHI; if it does and your BAA covers it, add it under "
           "eligible_services in the configuration")
 
@@ -167,8 +167,8 @@ def test_azure_cognitive_kind_and_azapi_type(tmp_path):
             f"Contoso.Widgets) is not in the Azure eligible-service tables ({AZ_LIST}, list of 2026-11-28); {REVIEW}"),
         "azurerm_api_management.apim": (
             "unknown", "cannot be decided statically: azurerm_api_management is not in the Azure eligible-service "
-            f"tables ({AZ_LIST}, list of 2026-11-28; Microsoft's audit-scope list was not retrieved; most Azure "
-            f"services are in scope there, confirm this one); {REVIEW}"),
+            f"tables ({AZ_LIST}, list of 2026-11-28; Microsoft's audit-scope list (Cloud services in audit scope) could "
+            f"not be retrieved on 2026-11-28 or 2026-12-04; confirm this service there); {REVIEW}"),
     }
 
 
@@ -183,15 +183,73 @@ def test_gcp_iam_bindings_are_control_plane_and_unverified_products_unknown(tmp_
       role   = "roles/storage.objectViewer"
       member = "user:a@example.com"
     }
-    resource "google_alloydb_cluster" "a" { cluster_id = "a" }
+    resource "google_composer_environment" "c" { name = "c" }
     resource "google_gke_hub_feature" "f" { name = "f" }
     """, "gcp")
-    assert set(got) == {"google_storage_bucket.b", "google_alloydb_cluster.a"}
-    assert got["google_storage_bucket.b"][0] == "passed"
-    assert got["google_alloydb_cluster.a"] == (
-        "unknown", "cannot be decided statically: google_alloydb_cluster is not in the Google Cloud eligible-service "
-        f"tables ({GCP_LIST}, list of 2026-11-28; Google's covered-products list was not retrieved; many of these "
-        f"products are listed there, confirm this one); {REVIEW}")
+    assert set(got) == {"google_storage_bucket.b", "google_composer_environment.c"}
+    assert got["google_storage_bucket.b"] == (
+        "passed", f"Cloud Storage is on the {GCP_LIST} (list of 2026-11-28; confidence high)")
+    assert got["google_composer_environment.c"] == (
+        "unknown", "cannot be decided statically: google_composer_environment is not in the Google Cloud "
+        f"eligible-service tables ({GCP_LIST}, list of 2026-12-04; no Google source read names this product; confirm "
+        f"it on the covered-products list); {REVIEW}")
+
+
+def test_gcp_rows_sourced_2026_12_04_from_google_release_notes(tmp_path):
+    """Rows added or raised from the Assured Workloads release note of 2026-03-27 (products the US Data Boundary for
+    Healthcare and Life Sciences packages support, each of them listed on the HIPAA BAA page) and from product release
+    notes; the message carries the source's date, not the date it was read. Products no Google source read names
+    (Workflows, Filestore, Eventarc, Integration Connectors, Dialogflow ES) stay unknown."""
+    got = scan(tmp_path, """
+    resource "google_alloydb_cluster" "a" { cluster_id = "a" }
+    resource "google_dataplex_lake" "l" { name = "l" }
+    resource "google_looker_instance" "k" { name = "k" }
+    resource "google_managed_kafka_cluster" "m" { cluster_id = "m" }
+    resource "google_gke_backup_backup_plan" "g" { name = "g" }
+    resource "google_dialogflow_cx_agent" "cx" { display_name = "cx" }
+    resource "google_cloudfunctions2_function" "f" { name = "f" }
+    resource "google_workflows_workflow" "w" { name = "w" }
+    resource "google_filestore_instance" "fs" { name = "fs" }
+    resource "google_eventarc_trigger" "e" { name = "e" }
+    resource "google_integration_connectors_connection" "ic" { name = "ic" }
+    resource "google_dialogflow_agent" "es" { display_name = "es" }
+    """, "gcp")
+    hcls = "list of 2026-03-27; confidence high"
+    unverified = [k for k in got if got[k][0] == "unknown"]
+    assert sorted(unverified) == ["google_dialogflow_agent.es", "google_eventarc_trigger.e", "google_filestore_instance.fs",
+                                  "google_integration_connectors_connection.ic", "google_workflows_workflow.w"]
+    for k in unverified:
+        rtype = k.split(".")[0]
+        assert got[k][1] == (f"cannot be decided statically: {rtype} is not in the Google Cloud eligible-service tables "
+                             f"({GCP_LIST}, list of 2026-12-04; no Google source read names this product; confirm it "
+                             f"on the covered-products list); {REVIEW}")
+    assert {k: v for k, v in got.items() if v[0] != "unknown"} == {
+        "google_alloydb_cluster.a": ("passed", f"AlloyDB for PostgreSQL is on the {GCP_LIST} ({hcls})"),
+        "google_dataplex_lake.l": ("passed", "Knowledge Catalog (formerly Dataplex Universal Catalog) is on the "
+                                   f"{GCP_LIST} ({hcls})"),
+        "google_looker_instance.k": ("passed", f"Looker (Google Cloud core) is on the {GCP_LIST} ({hcls})"),
+        "google_managed_kafka_cluster.m": ("passed", f"Managed Service for Apache Kafka is on the {GCP_LIST} (list of "
+                                           "2025-09-02; confidence high)"),
+        "google_gke_backup_backup_plan.g": ("passed", f"Backup for GKE is on the {GCP_LIST} ({hcls})"),
+        "google_dialogflow_cx_agent.cx": ("passed", f"Conversational Agents (Dialogflow CX) is on the {GCP_LIST} ({hcls})"),
+        "google_cloudfunctions2_function.f": ("passed", f"Cloud Functions is on the {GCP_LIST} ({hcls})"),
+    }
+
+
+def test_sourced_rows_name_a_reachable_source_and_its_date():
+    """Every row raised or added on 2026-12-04 cites the release note it comes from (by date) and the source list
+    records the copy it was read in, with its commit."""
+    data = safe_load((DATA / "gcp.yaml").read_text())
+    sources = "\n".join(data["sources"])
+    assert "multani/gcp-changelog@84028d37dfda80cb55bef21073759e06dac3da32" in sources
+    assert "us-data-boundary-healthcare-life-sciences" in sources
+    raised = [s for s in data["services"] if "read 2026-12-04" in s["source"]]
+    assert len(raised) == 23
+    for s in raised:
+        assert s["status"] == "eligible" and s["confidence"] == "high", s["service"]
+        assert str(s["as_of"]) in s["source"], s["service"]
+    for cloud in ("azure", "aws"):  # what could not be verified is recorded in the data
+        assert "2026-12-04" in (DATA / f"{cloud}.yaml").read_text()
 
 
 # ------------------------------------------------------------------------ coverage of the provider type lists
