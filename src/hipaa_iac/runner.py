@@ -99,13 +99,15 @@ def _policies(req: ScanRequest, cfg, cdir: str | None) -> tuple[list, list]:
     pack = load_pack(req.policy_dir or cfg.policy_dir, cache_dir=cdir)
     if pack.errors:
         raise _Fatal("invalid policy pack:\n  " + "\n  ".join(pack.errors))
+    governance: list = []  # ScanError: warnings, errors under --strict / `strict: true`
+    if cfg.policy_dir and not req.policy_dir and not getattr(cfg, "trusted", True):
+        _check_repository_pack(pack, cfg, governance)
     include = req.policies or cfg.policies
     exclude = req.skip_policies or cfg.skip_policies
     policies = select(pack, include, exclude, cfg.opt_in)
     if include and not policies:
         raise _Fatal(f"no policy matches {', '.join(include)}")
     check_parameters(cfg, pack.policies)
-    governance: list = []  # ScanError: warnings, errors under --strict / `strict: true`
     if not policies:
         from_cfg = bool(exclude) and not req.skip_policies
         what = ("--skip-policy" if req.skip_policies else "skip_policies") if exclude else "the selection"
@@ -113,6 +115,24 @@ def _policies(req: ScanRequest, cfg, cdir: str | None) -> tuple[list, list]:
                                     cfg.lines.get("skip_policies") if from_cfg else None,
                                     f"governance: {what} leaves no policy to run: nothing is judged"))
     return policies, governance
+
+
+def _check_repository_pack(pack, cfg, governance: list) -> None:
+    """A policy pack named by the scanned repository's own configuration is part of the change it judges:
+    a warning says so (an error under --strict), and a pack whose regular expressions could backtrack
+    catastrophically (policy.regex_guard) is refused, so a hostile pack cannot hang the scan."""
+    from .model import ScanError
+    from .policy.regex_guard import risky_patterns
+    line = cfg.lines.get("policy_dir") if getattr(cfg, "lines", None) else None
+    risky = [(p.file, r) for p in pack.policies for r in risky_patterns(p.definition)]
+    if risky:
+        where = "\n  ".join(f"{f}: pattern with a repetition of a repeated or alternating group" for f, _ in risky[:20])
+        raise _Fatal(f"{cfg.source}:{line or 1}: policy_dir: the repository's policy pack is refused: its regular "
+                     f"expressions could take exponential time (nested repetition); rewrite them or name the pack "
+                     f"with --policy-dir:\n  {where}")
+    governance.append(ScanError(cfg.source or ".", line,
+                                "governance: policy_dir in the repository's own configuration: the pack that judges "
+                                "this change is part of it; in CI, name the pack with --policy-dir"))
 
 
 def _graph_and_results(req: ScanRequest, cfg, inputs, policies: list, cdir: str | None):
