@@ -165,24 +165,18 @@ def read_config_file(path: str) -> dict | None:
 
 
 def find_config(start: str) -> str | None:
-    d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
-    while True:
-        for name in CONFIG_FILES:
-            p = os.path.join(d, name)
-            if os.path.isfile(p):
-                if name == "pyproject.toml":
-                    try:
-                        if read_config_file(p) is None:
-                            continue
-                    except ConfigError:
-                        return p
-                return p
-        if os.path.exists(os.path.join(d, ".git")):
-            return None
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    """The configuration file found from `start` upwards to the repository root (paths.find_upwards); a
+    pyproject.toml counts only when it has a [tool.hipaa-iac] table (or cannot be read: then it is reported)."""
+    from .paths import find_upwards
+
+    def is_config(p: str) -> bool:
+        if os.path.basename(p) != "pyproject.toml":
+            return True
+        try:
+            return read_config_file(p) is not None
+        except ConfigError:
+            return True
+    return find_upwards(start, CONFIG_FILES, is_config)
 
 
 PATH_KEYS = ("var_files", "exceptions", "policy_dir", "baseline")

@@ -36,6 +36,24 @@ def _repo_root(start: str) -> str:
         cur = parent
 
 
+def find_upwards(start: str, names: tuple[str, ...] | list[str], accept=None) -> str | None:
+    """The first of `names` (a file, and `accept(path)` when given) in `start` (a directory, or a file's
+    directory) or a parent, stopping at the repository root (the directory holding `.git`) or the
+    filesystem root. The one upward search: configuration files, the pre-commit exceptions file."""
+    d = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        for name in names:
+            p = os.path.join(d, name)
+            if os.path.isfile(p) and (accept is None or accept(p)):
+                return p
+        if os.path.exists(os.path.join(d, ".git")):
+            return None
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
 def repo_root(start: str) -> str:
     """The repository a scan path belongs to: the git root above it, else the path itself (a directory, or
     a file's directory). Returned as a real path (symbolic links resolved)."""

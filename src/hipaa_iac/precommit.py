@@ -39,17 +39,8 @@ def targets(files: Iterable[str], plan: bool = False) -> list[str]:
 
 def find_upwards(start: str, name: str) -> str | None:
     """`name` in `start` or a parent directory, up to the repository root (the directory holding .git)."""
-    d = os.path.abspath(start)
-    while True:
-        cand = os.path.join(d, name)
-        if os.path.isfile(cand):
-            return cand
-        if os.path.exists(os.path.join(d, ".git")):
-            return None
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    from .paths import find_upwards as search
+    return search(start, (name,))
 
 
 def _preflight(paths: list[str], config_file: str | None) -> tuple[str | None, str | None]:
