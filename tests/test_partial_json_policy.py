@@ -101,3 +101,73 @@ def test_a_sensitive_template_keeps_no_known_end():
     from hipaa_iac.model import Unknown, redact_unknowns
     u = redact_unknowns(Unknown("r", prefix="secret-start", suffix="secret-end"))
     assert u.prefix is None and u.suffix is None
+
+
+# --- splat over counted resources -----------------------------------------------------------------------------
+
+def _graph_values(tmp_path, config):
+    from hipaa_iac.load import load
+    (tmp_path / "main.tf").write_text(config)
+    g = load([str(tmp_path)])
+    return {r.address: r.attributes for r in g.resources}
+
+
+def test_a_splat_over_a_counted_resource_maps_every_instance(tmp_path):
+    attrs = _graph_values(tmp_path, '''
+variable "on" { default = false }
+resource "aws_s3_bucket" "n" {
+  count  = 2
+  bucket = "b-${count.index}"
+}
+resource "aws_s3_bucket" "none" {
+  count  = var.on ? 1 : 0
+  bucket = "never"
+}
+resource "aws_s3_bucket" "one" { bucket = "single" }
+resource "aws_s3_bucket" "fe" {
+  for_each = toset(["a"])
+  bucket   = each.key
+}
+resource "null_resource" "use" {
+  triggers = {
+    full    = join(",", aws_s3_bucket.n[*].bucket)
+    legacy  = join(",", aws_s3_bucket.n.*.bucket)
+    empty   = length(aws_s3_bucket.none[*].bucket)
+    single  = (aws_s3_bucket.one[*].bucket)[0]
+    indexed = (aws_s3_bucket.n[*].bucket)[1]
+    legacy1 = aws_s3_bucket.n.*.bucket[1]
+  }
+  count = 1
+}
+output "fe" { value = aws_s3_bucket.fe[*].bucket }
+''')
+    t = attrs["null_resource.use[0]"]["triggers"]
+    assert (t["full"], t["legacy"], t["empty"], t["single"], t["indexed"]) == ("b-0,b-1", "b-0,b-1", 0, "single", "b-1")
+    assert t["legacy1"] == "b-1"  # `.*` applies only the attribute steps; the index applies to the list
+
+
+def test_source_documents_from_counted_policy_documents(tmp_path):
+    (tmp_path / "main.tf").write_text('''
+variable "attach" { default = false }
+data "aws_iam_policy_document" "a" {
+  count = var.attach ? 1 : 0
+  statement {
+    actions   = ["*"]
+    resources = ["*"]
+  }
+}
+data "aws_iam_policy_document" "b" {
+  count = 1
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::x/*"]
+  }
+}
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = flatten(concat(data.aws_iam_policy_document.a[*].json, data.aws_iam_policy_document.b[*].json, []))
+}
+resource "aws_iam_policy" "p" { policy = data.aws_iam_policy_document.this.json }
+''')
+    out = subprocess.run([sys.executable, "-m", "hipaa_iac", "scan", str(tmp_path), "-f", "json", "--no-cache",
+                          "--policy", "HIPAA_AWS_IAM_001"], capture_output=True, text=True)
+    assert [(r["resource"], r["status"]) for r in json.loads(out.stdout)["results"]] == [("aws_iam_policy.p", "passed")]

@@ -39,6 +39,12 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _ESC_RE = re.compile(r'\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{', re.S)
 
 
+def _has_splat(t: Traversal) -> bool:
+    """`(a[*].b)[0]` indexes the splat's result; merged into one traversal the index would apply to each
+    element. A parenthesized traversal with a splat therefore stays the base of the steps that follow."""
+    return any(s[0] in ("splat", "legacy_splat") for s in t.steps)
+
+
 def _code_point(cp: int) -> str:
     """A \\u/\\U escape's character; a surrogate or an out-of-range value is U+FFFD, as Go decodes it."""
     if 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF:
@@ -179,7 +185,7 @@ class _Converter:
             for c in rest:
                 self._steps(c, steps)
             if steps:
-                if isinstance(base, Traversal):
+                if isinstance(base, Traversal) and not (first.type == "(" and _has_splat(base)):
                     return Traversal(base.base, base.steps + steps)
                 return Traversal(base, steps)
             return base
@@ -254,7 +260,7 @@ class _Converter:
             self._steps(c, steps)
         if not steps:
             return base
-        if isinstance(base, Traversal):
+        if isinstance(base, Traversal) and not (nodes[0].type == "(" and _has_splat(base)):
             return Traversal(base.base, base.steps + steps)
         return Traversal(base, steps)
 

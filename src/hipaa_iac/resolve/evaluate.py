@@ -223,6 +223,13 @@ class Evaluator:
                 else:
                     break
                 i += 1
+            if i < len(steps) and steps[i][0] in ("splat", "legacy_splat") and _resource_prefix(n.base.name, static):
+                got = scope.lookup(n.base.name, static + [SPLAT], scope)
+                got = got.value if isinstance(got, _Partial) else got
+                if isinstance(got, Instances):
+                    return self._splat_instances(n, static, got.keys, steps[i][0], steps[i + 1:], scope)
+                if isinstance(got, Unknown) and got.refs:
+                    return got
             value = scope.lookup(n.base.name, static, scope)
             consumed = len(static)
             if isinstance(value, _Partial):
@@ -231,6 +238,28 @@ class Evaluator:
             return self._apply_steps(value, rest, scope, traversal_text(n) or n.base.name)
         base = self.eval(n.base, scope)
         return self._apply_steps(base, steps, scope, traversal_text(n) or "expression")
+
+    def _splat_instances(self, n: Traversal, static: list, keys: list, kind: str, rest: list, scope: Scope) -> Any:
+        """`aws_x.y[*].attr` over a counted resource: the traversal once per instance (`aws_x.y[k].attr`),
+        as Terraform evaluates it; a full splat applies every later step to each instance, a legacy `.*`
+        only the attribute steps that follow it."""
+        j = 0
+        while j < len(rest) and rest[j][0] == "attr":
+            j += 1
+        inner, after = (rest[:j], rest[j:]) if kind == "legacy_splat" else (rest, [])
+        attrs = [s[1] for s in inner[:j]] if kind == "legacy_splat" else \
+            [s[1] for s in inner[:next((x for x, s in enumerate(inner) if s[0] != "attr"), len(inner))]]
+        what = traversal_text(n) or n.base.name
+        items = []
+        for k in keys:
+            pre = static + ([] if k is None else [Idx(k)])
+            value = scope.lookup(n.base.name, pre + attrs, scope)
+            consumed = len(pre) + len(attrs)
+            if isinstance(value, _Partial):
+                value, consumed = value.value, value.consumed
+            left = (inner)[max(0, consumed - len(pre)):]
+            items.append(self._apply_steps(value, left, scope, what))
+        return self._apply_steps(items, after, scope, what) if after else items
 
     def _apply_steps(self, value: Any, steps: list, scope: Scope, what: str) -> Any:
         i = 0
@@ -526,6 +555,26 @@ class Evaluator:
         return None
 
 
+class _Splat:
+    """The `[*]` step handed to a resolver lookup right after a resource's name (`aws_x.y[*].arn`)."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SPLAT"
+
+
+SPLAT = _Splat()
+
+
+class Instances:
+    """A resolver's answer to a SPLAT lookup: the instance keys of a counted resource (ints for count,
+    strings for for_each), or [None] for a resource without count/for_each."""
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: list):
+        self.keys = keys
+
+
 class Idx:
     """An index step `[k]` handed to a resolver lookup (attribute steps are plain strings)."""
     __slots__ = ("key",)
@@ -547,6 +596,16 @@ class _Partial:
 
 
 Partial = _Partial
+
+
+_NOT_RESOURCES = {"var", "local", "module", "path", "terraform", "count", "each", "self"}
+
+
+def _resource_prefix(root: str, static: list) -> bool:
+    """`static` names one resource (`aws_x.name`) or data source (`data.t.name`) and nothing more."""
+    if root in _NOT_RESOURCES or not all(isinstance(x, str) for x in static):
+        return False
+    return len(static) == (2 if root == "data" else 1)
 
 
 def _is_missing(u: Unknown) -> bool:

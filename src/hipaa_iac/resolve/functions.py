@@ -1112,6 +1112,12 @@ def _distinct(v):
     return list(seen.values())
 
 
+def _is_text(u: Unknown) -> bool:
+    """An Unknown known to be a string (a JSON document with unknown leaves, a template with a known start
+    or end): flatten() keeps it as one element, as Terraform keeps an unknown string in a list."""
+    return isinstance(u, PartialJSON) or bool(u.prefix or u.suffix)
+
+
 def _flatten(v):
     out: list = []
 
@@ -1119,7 +1125,7 @@ def _flatten(v):
         if depth > 100:
             unknown(f"flatten() nesting {LIMIT}")
         for e in x:
-            if isinstance(e, Unknown):
+            if isinstance(e, Unknown) and not _is_text(e):
                 raise Refuse(derive(e, f"flatten() depends on a value not known statically ({e.reason})"))
             if isinstance(e, list):
                 walk(e, depth + 1)

@@ -112,6 +112,20 @@ def encode(doc: dict, minified: bool = False, leaves: list | None = None) -> Any
                        merged, doc)
 
 
+def _documents(value: Any, where: str) -> list:
+    """A list of policy documents: known text, or a PartialJSON (a document known except at some leaves,
+    e.g. another aws_iam_policy_document's json) kept for _parse_document; anything else unknown refuses."""
+    from .functions import PartialJSON
+    if value is None:
+        return []
+    if isinstance(value, Unknown) or not isinstance(value, list):
+        return _known(value, where) if not isinstance(value, list) else value
+    for i, d in enumerate(value):
+        if not isinstance(d, PartialJSON):
+            _known(d, f"{where}[{i}]")
+    return value
+
+
 def _known(value: Any, where: str) -> Any:
     u = contains_unknown(value)
     if u is not None:
@@ -255,7 +269,7 @@ def build(attrs: dict, leaves: list | None = None) -> dict:
     version = "2012-10-17" if version is None else version
     policy_id = _leaf(attrs.get("policy_id"), "policy_id", leaves)
     merged: dict = {"Version": "", "Id": "", "Statement": []}
-    sources = _known(attrs.get("source_policy_documents"), "source_policy_documents") or []
+    sources = _documents(attrs.get("source_policy_documents"), "source_policy_documents")
     seen: set = set()
     for i, text in enumerate(sources if isinstance(sources, list) else [sources]):
         if text is None:
@@ -294,7 +308,7 @@ def build(attrs: dict, leaves: list | None = None) -> dict:
             fields["Condition"] = _conditions(blocks, f"{where} condition", leaves)
         own["Statement"].append(_statement(fields))
     _merge(merged, own)
-    overrides = _known(attrs.get("override_policy_documents"), "override_policy_documents") or []
+    overrides = _documents(attrs.get("override_policy_documents"), "override_policy_documents")
     for i, text in enumerate(overrides if isinstance(overrides, list) else [overrides]):
         if text is not None:
             _merge(merged, _parse_document(text, f"override_policy_documents[{i}]"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Attribute, Block, Resource, ScanError, Unknown, UnknownBlock, contains_unknown, internal_error
-from .evaluate import Evaluator, Idx, Partial, Scope, to_str
+from .evaluate import SPLAT, Evaluator, Idx, Instances, Partial, Scope, to_str
 from .types import convert, parse_type
 
 MAX_INSTANCES = 10_000  # instances of one resource or module block
@@ -262,6 +262,19 @@ class ModuleInstance:
         addr = base_addr
         has_count = "count" in block.attributes or "for_each" in block.attributes
         bindings: dict = {}
+        if steps and steps[0] is SPLAT:  # `aws_x.y[*]`: the instance keys, for the evaluator to map over
+            scope.collect.add(base_addr)
+            if not has_count:
+                return Partial(Instances([None]), consumed + 1)
+            if "for_each" in block.attributes:  # a map of instances: Terraform's splat does not apply to it
+                return Partial(Unknown(f"{base_addr}[*]: a splat over a for_each resource (a map); use "
+                                       f"values({base_addr})", (base_addr,)), consumed + 1)
+            keys = [k for k, _ in self.instances(block, base_addr)]
+            if any(isinstance(k, Unknown) for k in keys):
+                u = next(k for k in keys if isinstance(k, Unknown))
+                return Partial(Unknown(f"the instances of {base_addr} are not known statically ({u.reason})",
+                                       (base_addr,)), consumed + 1)
+            return Partial(Instances(keys), consumed + 1)
         if steps and isinstance(steps[0], Idx):
             k = steps[0].key
             if has_count and not isinstance(k, Unknown) and SENSITIVE_MARK not in scope.collect:
@@ -486,6 +499,14 @@ class ModuleInstance:
 
     # ---- expansion and emission ------------------------------------------------------------------
     def instances(self, block: Block, addr: str) -> list[tuple[Any, dict]]:
+        """(key, bindings) per instance of a counted block; evaluated once per address (its warnings too),
+        so a splat reference (`aws_x.y[*].arn`) and the block's own expansion agree."""
+        memo = self.__dict__.setdefault("_instances_memo", {})
+        if addr not in memo:
+            memo[addr] = self._instances(block, addr)
+        return memo[addr]
+
+    def _instances(self, block: Block, addr: str) -> list[tuple[Any, dict]]:
         if "count" in block.attributes:
             attr = block.attributes["count"]
             collect: set = set()
