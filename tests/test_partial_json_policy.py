@@ -171,3 +171,31 @@ resource "aws_iam_policy" "p" { policy = data.aws_iam_policy_document.this.json 
     out = subprocess.run([sys.executable, "-m", "hipaa_iac", "scan", str(tmp_path), "-f", "json", "--no-cache",
                           "--policy", "HIPAA_AWS_IAM_001"], capture_output=True, text=True)
     assert [(r["resource"], r["status"]) for r in json.loads(out.stdout)["results"]] == [("aws_iam_policy.p", "passed")]
+
+
+def test_a_member_list_with_known_starts_is_decided(tmp_path):
+    (tmp_path / "main.tf").write_text('''
+resource "google_service_account" "sa" { account_id = "trainer" }
+variable "who" {}
+resource "google_storage_bucket_iam_binding" "private" {
+  bucket  = "phi"
+  role    = "roles/storage.objectViewer"
+  members = ["serviceAccount:${google_service_account.sa.email}", "group:ml@example.org"]
+}
+resource "google_storage_bucket_iam_binding" "public" {
+  bucket  = "phi"
+  role    = "roles/storage.objectViewer"
+  members = ["serviceAccount:${google_service_account.sa.email}", "allUsers"]
+}
+resource "google_storage_bucket_iam_binding" "open" {
+  bucket  = "phi"
+  role    = "roles/storage.objectViewer"
+  members = [var.who]
+}
+''')
+    out = subprocess.run([sys.executable, "-m", "hipaa_iac", "scan", str(tmp_path), "-f", "json", "--no-cache",
+                          "--policy", "HIPAA_GCP_IAM_003"], capture_output=True, text=True)
+    got = {(r["resource"], r["status"]) for r in json.loads(out.stdout)["results"]}
+    assert got == {("google_storage_bucket_iam_binding.private", "passed"),
+                   ("google_storage_bucket_iam_binding.public", "failed"),
+                   ("google_storage_bucket_iam_binding.open", "unknown")}

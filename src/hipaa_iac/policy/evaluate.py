@@ -12,9 +12,10 @@ from typing import Any
 
 from ..graph import Graph
 from ..model import Resource, Unknown, UnknownBlock
+from ..vocab import AWS_MANAGED_KEY_REGEX
 
 TRUE, FALSE, UNK, NA = "T", "F", "U", "NA"
-_AWS_MANAGED_KEY = re.compile(r"^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/")
+_AWS_MANAGED_KEY = re.compile(AWS_MANAGED_KEY_REGEX)
 MAX_REGEX_INPUT = 100_000
 
 
@@ -308,6 +309,25 @@ def decide_on_prefix(op: str, prefix: str, value: Any, suffix: str = "") -> bool
     return None
 
 
+def _decide_list_contains(items: list, value: Any) -> bool | None:
+    """Whether a list holding values not yet known contains `value`: yes when a known element is it; no when
+    no known element is and every unknown element's known start or end rules it out
+    ("serviceAccount:${...email}" is never "allUsers"); else None."""
+    if isinstance(value, (dict, list)):
+        return None
+    want = _s(value)
+    open_ = False
+    for x in items:
+        if isinstance(x, Unknown):
+            if not isinstance(value, str) or decide_on_prefix("equals", x.prefix or "", value, x.suffix or "") is not False:
+                open_ = True
+        elif unknown_in(x) is not None:
+            open_ = True
+        elif x == value or _s(x) == want:
+            return True
+    return None if open_ else False
+
+
 _LITERAL = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/:_-=@,%&~'\"<> !#;")
 _QUANT = set("?*+{")
 
@@ -563,6 +583,11 @@ class DefinitionEvaluator:
                 if decided is not None:
                     return Verdict(TRUE if decided else FALSE, "", shown, (op, value), False, (r, shown, v), "leaf",
                                    op, value)
+            if op in ("contains", "not_contains") and isinstance(v, list):
+                decided = _decide_list_contains(v, value)
+                if decided is not None:
+                    return Verdict(TRUE if decided == (op == "contains") else FALSE, "", shown, (op, value), False,
+                                   (r, shown, v), "leaf", op, value)
             if op in _TEXT_FOUND and isinstance(v, Unknown) and hasattr(v, "parts"):
                 decided = _decide_partial(op, value, v)
                 if decided is not None:
