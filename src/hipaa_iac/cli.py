@@ -26,8 +26,8 @@ app.add_typer(policies_app, name="policies")
 app.add_typer(baseline_app, name="baseline")
 app.add_typer(docs_app, name="docs", hidden=True)  # for developers of the pack (./dev docs), not for users
 
-FORMATS = ("text", "json", "sarif", "junit", "markdown", "html", "csv", "oscal")
-COLORS = ("auto", "always", "never")
+from .vocab import COLOR_MODES as COLORS  # noqa: E402
+from .vocab import FORMATS, SCOPES, SEVERITIES, UNKNOWN_MODES  # noqa: E402
 
 
 def _version(value: bool) -> None:
@@ -165,11 +165,11 @@ def scan(
         if f not in FORMATS:
             _fail_usage(f"unknown format {f!r} in --also; one of {', '.join(FORMATS)}")
         extra_outputs.append((f, p))
-    if severity_threshold and severity_threshold.lower() not in ("low", "medium", "high", "critical"):
+    if severity_threshold and severity_threshold.lower() not in SEVERITIES:
         _fail_usage("--severity-threshold must be low, medium, high or critical")
-    if unknown and unknown not in ("warn", "fail"):
+    if unknown and unknown not in UNKNOWN_MODES:
         _fail_usage("--unknown must be warn or fail")
-    if scope and scope not in ("all", "phi-path"):
+    if scope and scope not in SCOPES:
         _fail_usage("--scope must be all or phi-path")
     if color not in COLORS:
         _fail_usage("--color must be auto, always or never")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field, fields
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Literal
+
+from .vocab import SCOPES, SEVERITIES, UNKNOWN_MODES
 
 CONFIG_FILES = (".hipaa-iac.yaml", ".hipaa-iac.yml", "pyproject.toml")
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -19,65 +21,76 @@ class ConfigError(Exception):
         self.message = message
 
 
+def _setting(default=None, kind: Any = None, factory=None, **constraints):
+    """A configuration key: its default and the pydantic type (and Field constraints) a file is validated
+    against. The one definition of the configuration: `Config` (the dataclass the scan reads) and the file
+    schema (`_schema()`) are both derived from these."""
+    meta = {"kind": kind, "constraints": constraints}
+    if factory is not None:
+        return field(default_factory=factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _internal(factory=None, default=None):
+    """Not a configuration key: set while loading."""
+    return field(default_factory=factory, metadata={}) if factory is not None else field(default=default, metadata={})
+
+
+_SEVERITY = Literal[SEVERITIES]  # type: ignore[valid-type]
+_UNKNOWN = Literal[UNKNOWN_MODES]  # type: ignore[valid-type]
+_SCOPE = Literal[SCOPES]  # type: ignore[valid-type]
+
+
 @dataclass
 class Config:
-    """Settings with their defaults. Files are validated by `_Schema` (pydantic, imported only then)."""
-    severity_threshold: str = "low"
-    unknown: str = "warn"
-    policies: list = field(default_factory=list)
-    skip_policies: list = field(default_factory=list)
-    opt_in: list = field(default_factory=list)
-    var_files: list = field(default_factory=list)
-    scope: str = "all"
-    phi_tags: dict = field(default_factory=lambda: {"data_classification": ["ephi", "phi"]})
-    parameters: dict = field(default_factory=dict)
-    eligible_services: dict = field(default_factory=dict)
-    exceptions: str | None = None
-    max_exception_days: int = 365
-    forbid_inline_waivers: list = field(default_factory=list)
-    allow_parse_errors: bool = False
-    allow_outside_modules: bool = False
-    policy_dir: str | None = None
-    cache: bool = True
-    checkov_skip: bool = True  # honour `#checkov:skip=ID:reason` comments as inline waivers
-    baseline: str | None = None
-    strict: bool = False  # governance warnings (blanket exceptions, empty selections, empty PHI scope) are errors
-    source: str | None = None  # which file it came from
-    trusted: bool = True  # False when the file lies inside the scanned repository (its paths are contained)
-    notes: list = field(default_factory=list)  # (file, line, message) warnings found while loading
-    lines: dict = field(default_factory=dict)  # top-level key -> line in the file (for messages)
+    """Settings with their defaults. Files are validated by the schema derived from these fields (pydantic,
+    imported only then)."""
+    severity_threshold: str = _setting("low", _SEVERITY)
+    unknown: str = _setting("warn", _UNKNOWN)
+    policies: list = _setting(kind=list[str], factory=list)
+    skip_policies: list = _setting(kind=list[str], factory=list)
+    opt_in: list = _setting(kind=list[str], factory=list)
+    var_files: list = _setting(kind=list[str], factory=list)
+    scope: str = _setting("all", _SCOPE)
+    phi_tags: dict = _setting(kind=dict[str, list[str] | str], factory=lambda: {"data_classification": ["ephi", "phi"]})
+    parameters: dict = _setting(kind=dict[str, Any], factory=dict)
+    eligible_services: dict = _setting(kind=dict[str, dict[str, list[str]]], factory=dict)
+    exceptions: str | None = _setting(None, str | None)
+    max_exception_days: int = _setting(365, int, ge=1, le=3650)
+    forbid_inline_waivers: list = _setting(kind=list[str], factory=list)
+    allow_parse_errors: bool = _setting(False, bool)
+    allow_outside_modules: bool = _setting(False, bool)
+    policy_dir: str | None = _setting(None, str | None)
+    cache: bool = _setting(True, bool)
+    checkov_skip: bool = _setting(True, bool)  # honour `#checkov:skip=ID:reason` comments as inline waivers
+    baseline: str | None = _setting(None, str | None)
+    strict: bool = _setting(False, bool)  # governance warnings (blanket exceptions, empty selections, empty PHI scope) are errors
+    source: str | None = _internal()  # which file it came from
+    trusted: bool = _internal(default=True)  # False when the file lies inside the scanned repository (its paths are contained)
+    notes: list = _internal(list)  # (file, line, message) warnings found while loading
+    lines: dict = _internal(dict)  # top-level key -> line in the file (for messages)
+
+
+def settings() -> list:
+    """The configuration keys (dataclass fields that carry a schema type), in file order."""
+    return [f for f in fields(Config) if f.metadata.get("kind") is not None]
+
+
+def _schema():
+    from pydantic import ConfigDict, Field, create_model
+
+    spec = {}
+    for f in settings():
+        extra = f.metadata["constraints"]
+        default = (Field(default_factory=f.default_factory, **extra) if f.default_factory is not MISSING
+                   else Field(default=f.default, **extra))
+        spec[f.name] = (f.metadata["kind"], default)
+    return create_model("_Schema", __config__=ConfigDict(extra="forbid"), **spec)
 
 
 def _validate(raw: dict) -> Config:
-    from typing import Literal
-
-    from pydantic import BaseModel, ConfigDict, Field
-
-    class _Schema(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        severity_threshold: Literal["critical", "high", "medium", "low"] = "low"
-        unknown: Literal["fail", "warn"] = "warn"
-        policies: list[str] = Field(default_factory=list)
-        skip_policies: list[str] = Field(default_factory=list)
-        opt_in: list[str] = Field(default_factory=list)
-        var_files: list[str] = Field(default_factory=list)
-        scope: Literal["all", "phi-path"] = "all"
-        phi_tags: dict[str, list[str] | str] = Field(default_factory=lambda: {"data_classification": ["ephi", "phi"]})
-        parameters: dict[str, Any] = Field(default_factory=dict)
-        eligible_services: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
-        exceptions: str | None = None
-        max_exception_days: int = Field(default=365, ge=1, le=3650)
-        forbid_inline_waivers: list[str] = Field(default_factory=list)
-        allow_parse_errors: bool = False
-        allow_outside_modules: bool = False
-        policy_dir: str | None = None
-        cache: bool = True
-        checkov_skip: bool = True
-        baseline: str | None = None
-        strict: bool = False
-
-    m = _Schema.model_validate(raw)
-    return Config(**{f.name: getattr(m, f.name) for f in fields(Config) if f.name in _Schema.model_fields})
+    m = _schema().model_validate(raw)
+    return Config(**{f.name: getattr(m, f.name) for f in settings()})
 
 
 def duplicate_key(node) -> tuple[int, str] | None:

@@ -81,9 +81,10 @@ def run(files: list[str], plan: bool = False, severity_threshold: str | None = N
     def usage(msg: str) -> int:
         err.write(f"hipaa-iac: error: {msg}\n")
         return 2
-    if severity_threshold and severity_threshold.lower() not in ("low", "medium", "high", "critical"):
+    from .vocab import SEVERITIES, UNKNOWN_MODES
+    if severity_threshold and severity_threshold.lower() not in SEVERITIES:
         return usage("--severity-threshold must be low, medium, high or critical")
-    if unknown and unknown not in ("warn", "fail"):
+    if unknown and unknown not in UNKNOWN_MODES:
         return usage("--unknown must be warn or fail")
     paths = targets(files, plan)
     if not paths:

@@ -8,11 +8,12 @@ from ..controls import NIST_REVISION
 from ..graph import Graph
 from ..model import ScanError
 
-SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+from ..vocab import SEVERITY_RANK as SEVERITY_ORDER  # noqa: E402  (its old name)
+from ..vocab import STATUSES
 
 
 def summarize(results: list[dict], graph: Graph, n_policies: int, errors: list) -> dict:
-    counts = {"passed": 0, "failed": 0, "unknown": 0, "suppressed": 0}
+    counts = {s: 0 for s in STATUSES}
     for r in results:
         counts[r["status"]] += 1
     return {"files": graph.files_read, "resources": sum(1 for r in graph.resources if r.mode == "managed"),

@@ -18,8 +18,7 @@ from typing import Any
 
 from hipaa_iac.controls import load_controls, sort_key
 
-STATUSES = ("passed", "failed", "unknown", "suppressed")
-SEVERITIES = ("critical", "high", "medium", "low")
+from hipaa_iac.vocab import SEVERITIES, STATUSES, STATUSES_WORST_FIRST  # noqa: E402,F401
 EXPIRING_DAYS = 30
 
 
@@ -218,7 +217,7 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
         entry = table.get(cid)
         rs = findings.get(cid, [])
         counts = {s: sum(1 for r in rs if r.get("status") == s) for s in STATUSES}
-        state = next((s for s in ("failed", "unknown", "suppressed", "passed") if counts[s]), "none")
+        state = next((s for s in STATUSES_WORST_FIRST if counts[s]), "none")
         title = entry["title"] if entry else "(not in the control catalogue)"
         if entry and entry.get("rule") == "privacy":
             title += " (Privacy Rule)"
@@ -260,7 +259,7 @@ def _drilldown(results: list[dict], supporting: list[str]) -> str:
     if not results:
         return (f'<details><summary>0 results</summary><p class="muted">No resource in this scan was judged '
                 f'by the supporting policies: {e(", ".join(supporting)) or "-"}.</p></details>')
-    order = {"failed": 0, "unknown": 1, "suppressed": 2, "passed": 3}
+    order = {s: i for i, s in enumerate(STATUSES_WORST_FIRST)}
     items = sorted(results, key=lambda r: (order.get(r.get("status"), 9), str(r.get("file")),
                                            r.get("line") or 0, str(r.get("policy_id")), str(r.get("resource"))))
     rows = "".join(

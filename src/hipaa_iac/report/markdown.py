@@ -23,13 +23,9 @@ from urllib.parse import quote
 
 from hipaa_iac.report.sarif import repo_path, resolve_prefix
 
-SEVERITIES = ("critical", "high", "medium", "low")
-STATUSES = ("failed", "unknown", "suppressed", "passed")
-CATEGORIES = (
-    "encryption_at_rest", "encryption_in_transit", "key_management", "network_isolation",
-    "access_control", "audit_logging", "integrity", "backup_recovery", "eligible_service",
-    "ai_data_use", "healthcare_data",
-)
+from hipaa_iac.vocab import HIPAA_CATEGORIES as CATEGORIES
+from hipaa_iac.vocab import SEVERITIES
+from hipaa_iac.vocab import STATUSES_WORST_FIRST as STATUSES  # the order of the sections
 TITLE = "## hipaa-iac: HIPAA Security Rule scan"
 MAX_CELL = 300
 TRUNCATED_NOTE = ("_Shortened to stay within GitHub's comment size limit: every result is in the full "

@@ -24,6 +24,7 @@ import uuid
 
 from hipaa_iac.report.links import PROJECT_URL, docs_base
 from hipaa_iac.report.sarif import fingerprint, repo_path, resolve_prefix
+from hipaa_iac.vocab import STATUSES
 
 OSCAL_VERSION = "1.1.3"
 NS = f"{PROJECT_URL}/ns/oscal"  # namespace of this tool's props
@@ -141,7 +142,7 @@ def build(report: dict, policies: dict[str, dict]) -> dict:
               _prop("policy-pack", scan.get("policy_pack")), _prop("scope", scan.get("scope") or "all")]
     if gate.get("verdict"):
         rprops += [_prop("verdict", gate["verdict"]), _prop("severity-threshold", gate.get("severity_threshold"))]
-    for k in ("files", "resources", "policies", "passed", "failed", "unknown", "suppressed", "errors"):
+    for k in ("files", "resources", "policies", *STATUSES, "errors"):
         rprops.append(_prop(f"count-{k}", summary.get(k, 0)))
     if repo.get("name"):
         rprops.append(_prop("repository", repo["name"]))

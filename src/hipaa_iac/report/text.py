@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from ..vocab import SEVERITIES
+
 _COLORS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m",
            "unknown": "\033[35m", "suppressed": "\033[2m", "ok": "\033[32m", "reset": "\033[0m", "bold": "\033[1m"}
 
 
 TAG_WIDTH = len("SUPPRESSED")  # FAILED, UNKNOWN, SUPPRESSED, PASSED padded to one column
-SEV_WIDTH = len("CRITICAL")
+SEV_WIDTH = max(len(s) for s in SEVERITIES)
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
