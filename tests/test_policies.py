@@ -1,6 +1,8 @@
 """Every policy on its own fixtures: the exact (resource, status) set per folder, and the pack's meta-rules."""
 from __future__ import annotations
 
+import functools
+import json
 import re
 from pathlib import Path
 
@@ -16,6 +18,7 @@ FIXTURES = REPO / "fixtures" / "policies"
 PACK = load_pack(str(REPO / "policies"))
 POLICIES = {p.id: p for p in PACK.policies}
 STATUSES = ("passed", "failed", "unknown")
+COMPILED = REPO / "src" / "hipaa_iac" / "data" / "pack.json"
 
 
 def _cases():
@@ -28,11 +31,28 @@ def _cases():
             yield pytest.param(pid, folder, expected[folder] or {}, id=f"{pid}/{folder}")
 
 
-def scan_folder(pid: str, folder: Path) -> set[tuple[str, str]]:
+def scan_folder(pid: str, folder: Path) -> dict[tuple[str, str], dict]:
+    """(resource, status) -> the result, for every result of the policy on the folder."""
     graph = load([str(folder)], LoadOptions())
     assert not graph.errors, [e.as_dict() for e in graph.errors]
     results = evaluate_policies(graph, [POLICIES[pid]])
-    return {(r["resource"], r["status"]) for r in results}
+    return {(r["resource"], r["status"]): r for r in results}
+
+
+def expected_entries(expected: dict) -> dict[tuple[str, str], dict]:
+    """expected.yaml lists, per status, addresses or {address, line, attribute} mappings: the line and
+    attribute the report must give that result, when stated."""
+    out = {}
+    for status in STATUSES:
+        for entry in expected.get(status) or []:
+            if isinstance(entry, str):
+                out[(entry, status)] = {}
+                continue
+            assert isinstance(entry, dict) and "address" in entry, f"{status}: entry {entry!r} has no address"
+            extra = set(entry) - {"address", "line", "attribute"}
+            assert not extra, f"{status}: {entry['address']}: unknown keys {sorted(extra)}"
+            out[(entry["address"], status)] = {k: v for k, v in entry.items() if k != "address"}
+    return out
 
 
 @pytest.mark.parametrize("pid,folder,expected", list(_cases()))
@@ -41,10 +61,41 @@ def test_policy_fixture(pid, folder, expected):
     assert path.is_dir(), f"expected.yaml names folder {folder!r} that does not exist"
     unknown_keys = set(expected) - set(STATUSES)
     assert not unknown_keys, f"expected.yaml {folder}: unknown status keys {unknown_keys}"
-    want = {(addr, status) for status in STATUSES for addr in expected.get(status) or []}
-    got = scan_folder(pid, path)
+    entries = expected_entries(expected)
+    want = set(entries)
+    results = scan_folder(pid, path)
+    got = set(results)
     assert got == want, (f"{pid}/{folder}: unexpected results\n  extra: {sorted(got - want)}\n"
                          f"  missing: {sorted(want - got)}")
+    wrong = {key: {k: (v, results[key][k]) for k, v in pins.items() if results[key][k] != v}
+             for key, pins in entries.items()}
+    wrong = {k: v for k, v in wrong.items() if v}
+    assert wrong == {}, f"{pid}/{folder}: (expected, reported) line/attribute differ: {wrong}"
+
+
+@functools.lru_cache(maxsize=1)
+def _doc_policies() -> dict:
+    from hipaa_iac import docs_gen
+    return {p["id"]: p for p in docs_gen.load_policies(REPO / "policies")}
+
+
+@functools.lru_cache(maxsize=1)
+def _compiled() -> dict:
+    return {p["id"]: p for p in json.loads(COMPILED.read_text(encoding="utf-8"))["policies"]}
+
+
+@pytest.mark.parametrize("pid", sorted(POLICIES))
+def test_policy_docs_and_compiled_pack_are_current(pid):
+    """`-k <ID>` fails when the policy's doc page or its entry in the compiled pack (src/hipaa_iac/data/
+    pack.json, what an installed tool judges with) is stale: run `hipaa-iac docs generate`."""
+    from hipaa_iac import docs_gen
+    policy = _doc_policies()[pid]
+    page = REPO / "docs" / "policies" / f"{pid}.md"
+    assert page.is_file(), f"{page} is missing: run `hipaa-iac docs generate`"
+    assert page.read_text(encoding="utf-8") == docs_gen.render_policy(policy, FIXTURES), \
+        f"{page} is stale: run `hipaa-iac docs generate`"
+    fresh = json.loads(json.dumps(POLICIES[pid].__dict__, sort_keys=True, default=str))
+    assert _compiled().get(pid) == fresh, "src/hipaa_iac/data/pack.json is stale: run `hipaa-iac docs generate`"
 
 
 def test_pack_loads_without_errors():
