@@ -1,5 +1,6 @@
 """The example stacks: a compliant AI training stack per cloud has no failed result under the whole pack;
-every violation marked `# VIOLATION: <ID>` in a noncompliant stack is found, on its line."""
+every violation marked `# VIOLATION: <ID>` in a noncompliant stack is found, on its line, and every failed result
+of a noncompliant stack is marked (so a new false alarm fails here)."""
 from __future__ import annotations
 
 import re
@@ -57,3 +58,10 @@ def test_every_marked_violation_is_found(stack):
         if not hit:
             missing.append(f"{pid} at {rel}:{line}")
     assert missing == []
+    # and every failed result is marked: an unmarked one is a new false alarm (or an unmarked violation)
+    unmarked = sorted({(r["policy_id"], r["resource"], f"{r['file']}:{r['line']}") for r in res
+                       if r["status"] == "failed" and not any(
+                           pid == r["policy_id"] and rel == r["file"] and (
+                               line == r["line"] or spans[r["resource"]][1] <= line <= spans[r["resource"]][2])
+                           for pid, rel, line in marks)})
+    assert unmarked == [], "failed results without a # VIOLATION: mark in the resource block"
