@@ -16,13 +16,12 @@ from hipaa_iac.parse.plan import (_nested_configured, attach_sources, classify, 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "plans"
 PHI_PLAN = FIXTURES / "phi-training.plan.json"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "plans"
+SHARED = REPO / "tests" / "data" / "plans"  # real `terraform show -json` documents, vendored (MPL-2.0, README.md)
 SHOW = SHARED / "terraform-show-json" / "internal" / "command" / "testdata"
 EQUIV = SHARED / "terraform-show-json" / "testing" / "equivalence-tests" / "outputs"
 TFJSON = SHARED / "terraform-json"
 
-REAL_FILES = sorted(SHARED.rglob("*.json")) if SHARED.is_dir() else []
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/plans is not present")
+REAL_FILES = sorted(SHARED.rglob("*.json"))
 
 
 def load(path: Path):
@@ -78,7 +77,6 @@ def check_resource(res: Resource, file: str) -> None:
 
 
 # --------------------------------------------------------------------------- every real document
-@needs_shared
 @pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: str(p.relative_to(SHARED)))
 def test_every_real_document_is_read_or_named(path: Path):
     doc, err = load_json(path.read_bytes(), str(path))
@@ -167,7 +165,6 @@ def _marked(marks, path=""):
             yield from _marked(v, f"{path}.{i}")
 
 
-@needs_shared
 def test_real_documents_cover_every_kind():
     kinds = {}
     for path in REAL_FILES:
@@ -178,7 +175,6 @@ def test_real_documents_cover_every_kind():
     assert {"0.1", "0.2", "1.0", "1.1", "1.2"} <= versions
 
 
-@needs_shared
 def test_not_a_plan_messages():
     assert not_a_plan_message(load(TFJSON / "no_changes" / "state.json")) == (
         "a Terraform state file, not a plan: run `terraform show -json PLANFILE`")
@@ -218,7 +214,6 @@ def test_invalid_json_and_unreadable_file(tmp_path):
 
 
 # --------------------------------------------------------------------------- exact: real plans
-@needs_shared
 def test_modules_count_and_module_path():
     path = SHOW / "show-json" / "modules" / "output.json"
     got = read(path)
@@ -238,7 +233,6 @@ def test_modules_count_and_module_path():
     assert got["module.module_test_bar.test_instance.test"].attributes["ami"] == "bar-var"
 
 
-@needs_shared
 def test_deep_and_nested_modules():
     got = read(TFJSON / "deep_module" / "plan.json")
     assert list(got) == ["module.foo.module.bar.null_resource.baz"]
@@ -247,7 +241,6 @@ def test_deep_and_nested_modules():
     assert got["module.my_module.module.more.test_instance.test"].module == "module.my_module.module.more"
 
 
-@needs_shared
 def test_after_unknown_with_configuration_references():
     got = read(TFJSON / "110_basic" / "plan.json")  # format 1.0
     assert sorted(got) == ["module.foo.null_resource.aliased", "module.foo.null_resource.foo",
@@ -265,7 +258,6 @@ def test_after_unknown_with_configuration_references():
     assert got["module.foo.null_resource.foo"].module == "module.foo"
 
 
-@needs_shared
 def test_unknown_inside_a_list_of_blocks():
     got = read(TFJSON / "nested_config_keys" / "plan.json")
     block = got["aws_instance.foo"].attributes["ebs_block_device"][0]
@@ -274,7 +266,6 @@ def test_unknown_inside_a_list_of_blocks():
     assert block == {"delete_on_termination": True, "device_name": "/dev/sda1"}
 
 
-@needs_shared
 def test_references_into_modules_and_module_outputs():
     got = read(EQUIV / "data_read" / "plan.json")
     assert {a: r.action for a, r in got.items()} == {
@@ -294,7 +285,6 @@ def test_references_into_modules_and_module_outputs():
     assert got["tfcoremock_simple_resource.create"].refs == {"data.tfcoremock_simple_resource.read"}
 
 
-@needs_shared
 def test_sensitive_paths():
     got = read(SHOW / "show-json-sensitive" / "output.json")
     assert sorted(got) == ["test_instance.test[0]", "test_instance.test[1]", "test_instance.test[2]"]
@@ -306,7 +296,6 @@ def test_sensitive_paths():
     assert res.sensitive == {"sensitive_content"}
 
 
-@needs_shared
 def test_for_each_keys():
     got = read(TFJSON / "has_checks" / "plan.json")
     assert sorted(got) == ['module.files.local_file.foo["file1.txt"]', 'module.files.local_file.foo["file2.txt"]']
@@ -315,7 +304,6 @@ def test_for_each_keys():
     assert res.attributes["filename"] == "file2.txt"
 
 
-@needs_shared
 def test_actions_and_deleted_resources():
     got = read(SHOW / "show-json" / "basic-delete" / "output.json")
     assert list(got) == ["test_instance.test"]  # test_instance.test-delete is only deleted
@@ -329,7 +317,6 @@ def test_actions_and_deleted_resources():
     assert read(TFJSON / "moved_block" / "plan.json")["random_id.test2"].action == "no-op"
 
 
-@needs_shared
 def test_data_sources_read_during_plan_come_from_prior_state():
     got = read(TFJSON / "no_changes" / "plan.json")
     data = got["data.null_data_source.baz"]
@@ -341,13 +328,11 @@ def test_data_sources_read_during_plan_come_from_prior_state():
     assert got["module.module.data.null_data_source.data"].module == "module.module"
 
 
-@needs_shared
 def test_old_format_without_terraform_version():
     got = read(TFJSON / "basic" / "plan-0.15.json")
     assert list(got) == ["test_instance.test"] and got["test_instance.test"].sensitive == {"ami"}
 
 
-@needs_shared
 def test_nested_values_stay_lists_of_dicts():
     got = read(EQUIV / "fully_populated_complex" / "plan.json")
     attrs = got["tfcoremock_complex_resource.complex"].attributes
@@ -356,7 +341,6 @@ def test_nested_values_stay_lists_of_dicts():
     assert attrs["object"]["object"]["string"] == "i am a nested nested object"
 
 
-@needs_shared
 def test_read_plan_does_not_change_the_document():
     doc = load(TFJSON / "110_basic" / "plan.json")
     before = copy.deepcopy(doc)
@@ -385,8 +369,8 @@ def _summary(resources):
 
 @pytest.mark.parametrize("source", [
     PHI_PLAN,
-    pytest.param(SHOW / "show-json-sensitive" / "output.json", marks=needs_shared),
-    pytest.param(TFJSON / "has_checks" / "plan.json", marks=needs_shared),
+    pytest.param(SHOW / "show-json-sensitive" / "output.json"),
+    pytest.param(TFJSON / "has_checks" / "plan.json"),
 ], ids=["phi-training", "show-json-sensitive", "has_checks"])
 def test_encodings_give_identical_results(source: Path, tmp_path):
     results = {}

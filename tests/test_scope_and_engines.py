@@ -140,8 +140,7 @@ def test_literal_secret_names_the_attribute_never_the_value(tmp_path):
 
 def test_eligible_service_allowlist_and_configuration(tmp_path):
     elig = [p for p in PACK.values() if p.meta.get("engine") == "eligible_service" and p.meta["engine_args"]["cloud"] == "aws"]
-    if not elig:
-        pytest.skip("the AWS eligible-service policy is not in the pack yet")
+    assert elig, "the AWS eligible-service policy is missing from the pack"
     tf = """
     resource "aws_s3_bucket" "data" { bucket = "phi" }
     resource "aws_lightsail_instance" "box" { name = "box" }
