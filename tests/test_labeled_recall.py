@@ -13,7 +13,7 @@ import labeled  # noqa: E402
 
 CORPUS = labeled.default_corpus()
 # Measured floors and ceilings: raise the floors (and lower the ceilings) as policies are added; target >= 90%.
-FLOORS = {"kics": 91.0, "trivy": 91.5}
+FLOORS = {"kics": 92.0, "trivy": 93.5}
 CEILINGS = {"kics": 11, "trivy": 29}
 
 
