@@ -98,3 +98,24 @@ def test_large_or_complex_functions_say_why():
                                     "resolve.roots", "resolve.tfvars", "resolve.overrides"])
 def test_stage_modules_import(module):
     __import__(f"hipaa_iac.{module}")
+
+
+def test_compiled_data_is_one_record_per_line():
+    """data/pack.json and the eligible-list JSON twins: one policy (one row) per line, so a policy PR is a
+    one-line diff there (issue 16), and the same content as compact JSON."""
+    import json
+
+    from hipaa_iac.jsonfmt import dumps_records
+    from hipaa_iac.policy.engines import compiled_eligible_text
+    from hipaa_iac.policy.loader import compiled_pack_text
+    text, errors = compiled_pack_text(str(ROOT / "policies"))
+    assert errors == []
+    body = json.loads(text)
+    lines = text.splitlines()
+    assert len(lines) == len(body["policies"]) + 5  # {, "digest", "policies":[, one per policy, ], }
+    assert all(json.loads(line.strip().rstrip(",")).get("id") for line in lines[3:-2])
+    aws = compiled_eligible_text("aws")
+    assert len(aws.splitlines()) > 100 and json.loads(aws)["data"]["cloud"] == "aws"
+    value = {"b": [1, {"x": [2, 3]}], "a": {}}
+    assert dumps_records(value, 2) == '{\n "a":{},\n "b":[\n  1,\n  {"x":[2,3]}\n ]\n}'
+    assert json.loads(dumps_records(value, 2)) == value

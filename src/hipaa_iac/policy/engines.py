@@ -36,8 +36,9 @@ def compiled_eligible_text(cloud: str) -> str | None:
     except OSError:
         return None
     data = safe_load(raw.decode("utf-8")) or {}
-    return json.dumps({"source_sha256": hashlib.sha256(raw).hexdigest(), "data": data}, sort_keys=True,
-                      default=str, separators=(",", ":")) + "\n"
+    from ..jsonfmt import dumps_records
+    body = json.loads(json.dumps({"source_sha256": hashlib.sha256(raw).hexdigest(), "data": data}, default=str))
+    return dumps_records(body, 3) + "\n"  # one row per line
 
 
 @functools.lru_cache(maxsize=None)

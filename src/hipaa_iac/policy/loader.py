@@ -132,7 +132,8 @@ def compiled_pack_text(policy_dir: str | None = None) -> tuple[str | None, list[
     if pack.errors or not files:
         return None, pack.errors or ["no policy files"]
     body = {"digest": pack_digest(policy_dir, files), "policies": [p.__dict__ for p in pack.policies]}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str) + "\n", []
+    from ..jsonfmt import dumps_records
+    return dumps_records(json.loads(json.dumps(body, default=str)), 2) + "\n", []  # one policy per line
 
 
 def _load_files(policy_dir: str, files: list[str], validate: bool) -> Pack:
