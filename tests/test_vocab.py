@@ -134,3 +134,34 @@ def test_aws_managed_key_regex_is_the_one_policies_use():
     assert re.match(vocab.AWS_MANAGED_KEY_REGEX, "alias/aws/rds")
     assert not re.match(vocab.AWS_MANAGED_KEY_REGEX, "alias/awsome")
     assert not re.match(vocab.AWS_MANAGED_KEY_REGEX, "arn:aws:kms:us-east-1:123456789012:key/1234")
+
+
+def _leaves(node):
+    if isinstance(node, dict):
+        if "cond_type" in node:
+            yield node
+        for v in node.values():
+            yield from _leaves(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _leaves(v)
+
+
+def test_policies_agree_on_the_customer_managed_key_fragment():
+    """The AWS-managed-key pattern and the customer-managed key types appear in many policies (until they are
+    building blocks): every copy is the vocabulary's, so the copies cannot drift apart."""
+    import yaml
+    bad = []
+    for path in sorted((ROOT / "policies").glob("*/*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for leaf in _leaves(doc.get("definition")):
+            value = leaf.get("value")
+            if isinstance(value, str) and "alias/aws" in value and leaf.get("operator", "").endswith("regex_match"):
+                if value != vocab.AWS_MANAGED_KEY_REGEX:
+                    bad.append(f"{path.name}: {leaf.get('attribute')}: {value}")
+        judges_awscc = "awscc_" in json.dumps(doc.get("definition"))
+        allowed = {vocab.AWS_CUSTOMER_MANAGED_KEY_TYPES} | ({vocab.AWSCC_CUSTOMER_MANAGED_KEY_TYPES} if judges_awscc else set())
+        for attr, types in ((doc.get("metadata") or {}).get("compliant_references") or {}).items():
+            if "aws_kms_key" in types and tuple(types) not in allowed:
+                bad.append(f"{path.name}: compliant_references.{attr}: {types}")
+    assert bad == []

@@ -46,6 +46,8 @@ CONNECTION_OPERATORS = ("exists", "not_exists")
 # that are customer-managed keys (metadata.compliant_references of the customer-managed-key policies).
 AWS_MANAGED_KEY_REGEX = r"^(arn:aws[a-zA-Z-]*:kms:[a-z0-9-]*:[0-9]*:)?alias/aws/"
 AWS_CUSTOMER_MANAGED_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms_external_key")
+# for policies that judge awscc_* resources too: a key of the awscc provider is customer-managed as well
+AWSCC_CUSTOMER_MANAGED_KEY_TYPES = AWS_CUSTOMER_MANAGED_KEY_TYPES + ("awscc_kms_key",)
 
 
 def severity_rank(severity: str) -> int:
