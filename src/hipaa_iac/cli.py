@@ -319,8 +319,14 @@ def docs_generate(check: bool = typer.Option(False, "--check", help="Exit 1 when
     """Write docs/policies/<ID>.md and the index, and the compiled pack (src/hipaa_iac/data/pack.json),
     from the policy files."""
     from .docs_gen import main as docs_main
-    from .policy.loader import COMPILED_PACK, compiled_pack_text
+    from .policy import blocks
+    from .policy.loader import COMPILED_PACK, compiled_pack_text, default_policy_dir
+    # building blocks first (data/blocks.yaml): the pages and the pack are made from the expanded files
+    stale = blocks.stale_files(default_policy_dir()) if check else blocks.write_expansions(default_policy_dir())
+    for path in stale:
+        typer.echo(f"{'stale' if check else 'wrote'}: {path} (building-block expansion)", err=check)
     code = docs_main(check)
+    code = code or (1 if check and stale else 0)
     text, errors = compiled_pack_text()
     if errors:
         for e in errors:
