@@ -76,3 +76,32 @@ def test_policy_blocks_are_expanded(path):
     """`-k <ID>` fails when a policy's building blocks are stale: run `hipaa-iac docs generate`."""
     text = path.read_text(encoding="utf-8")
     assert blocks.expand(text) == text, f"{path.name}: a building block is stale: run `hipaa-iac docs generate`"
+
+
+def test_policies_new_like_copies_policy_and_fixtures(tmp_path, monkeypatch):
+    """`hipaa-iac policies new ID --like ID`: the policy and its fixtures under the new id, nothing overwritten."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from hipaa_iac.cli import app
+    root = tmp_path / "proj"
+    (root / "policies" / "aws").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    shutil.copy(REPO / "policies" / "aws" / "HIPAA_AWS_BACKUP_001.yaml", root / "policies" / "aws")
+    shutil.copytree(REPO / "fixtures" / "policies" / "HIPAA_AWS_BACKUP_001",
+                    root / "fixtures" / "policies" / "HIPAA_AWS_BACKUP_001")
+    monkeypatch.chdir(root)
+    r = CliRunner().invoke(app, ["policies", "new", "HIPAA_AWS_BACKUP_099", "--like", "HIPAA_AWS_BACKUP_001"])
+    assert r.exit_code == 0, r.output
+    new = yaml.safe_load((root / "policies" / "aws" / "HIPAA_AWS_BACKUP_099.yaml").read_text())
+    assert new["metadata"]["id"] == "HIPAA_AWS_BACKUP_099"
+    assert new["metadata"]["guideline"] == "docs/policies/HIPAA_AWS_BACKUP_099.md"
+    fx = root / "fixtures" / "policies" / "HIPAA_AWS_BACKUP_099"
+    assert sorted(p.name for p in fx.iterdir()) == sorted(
+        p.name for p in (REPO / "fixtures" / "policies" / "HIPAA_AWS_BACKUP_001").iterdir())
+    assert "HIPAA_AWS_BACKUP_001" not in (fx / "expected.yaml").read_text()
+    again = CliRunner().invoke(app, ["policies", "new", "HIPAA_AWS_BACKUP_099", "--like", "HIPAA_AWS_BACKUP_001"])
+    assert again.exit_code == 2 and "exists: nothing written" in again.stderr
+    bad = CliRunner().invoke(app, ["policies", "new", "S3_1", "--like", "HIPAA_AWS_BACKUP_001"])
+    assert bad.exit_code == 2 and "an id is HIPAA_" in bad.stderr

@@ -275,6 +275,23 @@ def policies_show(policy_id: str = typer.Argument(..., help="Policy id, e.g. HIP
     typer.echo("\n".join(out))
 
 
+@policies_app.command("new")
+def policies_new(policy_id: str = typer.Argument(..., help="The new id, e.g. HIPAA_AWS_S3_012."),
+                 like: str = typer.Option(..., "--like", help="The policy to start from (its YAML and fixtures)."),
+                 ) -> None:
+    """Start a policy from an existing one: its YAML and its fixtures copied under the new id (nothing is
+    overwritten). Then edit them and run `hipaa-iac docs generate`."""
+    from .docs_gen import find_root
+    from .scaffold import ScaffoldError, new_policy
+    try:
+        created = new_policy(str(find_root()), policy_id, like)
+    except ScaffoldError as e:
+        _fail_usage(str(e))
+    for path in created:
+        typer.echo(f"created {path}")
+    typer.echo("next: edit the policy and its fixtures (expected.yaml), then run `hipaa-iac docs generate`")
+
+
 @policies_app.command("coverage")
 def policies_coverage(format: str = typer.Option("markdown", "-f", "--format", help="markdown | json"),
                       framework: Optional[str] = typer.Option(None, "--framework",
