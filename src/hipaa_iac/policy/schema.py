@@ -6,20 +6,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-HIPAA_CATEGORIES = ("encryption_at_rest", "encryption_in_transit", "key_management", "network_isolation",
-                    "access_control", "audit_logging", "integrity", "backup_recovery", "eligible_service",
-                    "ai_data_use", "healthcare_data")
+from ..vocab import ATTRIBUTE_OPERATORS as _OPERATORS
+from ..vocab import CONNECTION_OPERATORS as _CONNECTION
+from ..vocab import HIPAA_CATEGORIES, POLICY_SEVERITIES  # noqa: F401  (HIPAA_CATEGORIES: imported from here too)
+
 CHECKOV_CATEGORIES = ("GENERAL_SECURITY", "LOGGING", "ENCRYPTION", "NETWORKING", "IAM", "BACKUP_AND_RECOVERY",
                       "CONVENTION", "SECRETS", "KUBERNETES", "APPLICATION_SECURITY", "SUPPLY_CHAIN", "API_SECURITY")
-ATTRIBUTE_OPERATORS = {
-    "equals", "not_equals", "exists", "not_exists", "any", "within", "not_within", "regex_match",
-    "not_regex_match", "contains", "not_contains", "starting_with", "not_starting_with", "ending_with",
-    "not_ending_with", "greater_than", "greater_than_or_equal", "less_than", "less_than_or_equal", "is_true",
-    "is_false", "is_empty", "is_not_empty", "intersects", "not_intersects", "subset", "not_subset",
-    "length_equals", "length_not_equals", "length_greater_than", "length_greater_than_or_equal",
-    "length_less_than", "length_less_than_or_equal", "equals_ignore_case", "not_equals_ignore_case",
-}
-CONNECTION_OPERATORS = {"exists", "not_exists"}
+ATTRIBUTE_OPERATORS = set(_OPERATORS)
+CONNECTION_OPERATORS = set(_CONNECTION)
 ENGINES = {"eligible_service", "literal_secret"}
 # Frameworks a policy's `crosswalk` may name items of (facts and their sources: data/frameworks/).
 CROSSWALK_KEYS = ("checkov", "aws_config", "prowler", "kics", "trivy")
@@ -32,7 +26,7 @@ class Metadata(BaseModel):
     id: str
     name: str = Field(min_length=10)
     category: str
-    severity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"]
+    severity: Literal[POLICY_SEVERITIES]  # type: ignore[valid-type]
     guideline: str = Field(min_length=1)
     hipaa_category: str
     hipaa: list[str] = Field(min_length=1)
@@ -123,6 +117,7 @@ class PolicyFile(BaseModel):
     scope: dict | None = None  # checkov accepts `scope: {provider: ...}`
 
 
+# size: one branch per kind of definition node (and/or/not, attribute, connection, filter), each with its message
 def check_definition(node: Any, path: str = "definition") -> list[str]:
     """Structural errors in a definition, each naming the key."""
     errs: list[str] = []
