@@ -27,7 +27,9 @@ def run(*args, cwd=REPO, env=None):
 
 
 def test_json_report_every_field_on_known_input():
-    p = run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "HIPAA_AWS_SAGEMAKER_001", "-f", "json", "--no-cache")
+    # the repository's name comes from GITHUB_REPOSITORY in CI (else the origin remote, else the directory)
+    p = run("scan", "fixtures/stacks/sagemaker-noncompliant", "--policy", "HIPAA_AWS_SAGEMAKER_001", "-f", "json",
+            "--no-cache", env={"GITHUB_REPOSITORY": "acme/phi-training"})
     assert p.returncode == 1, p.stderr
     report = json.loads(p.stdout)
     jsonschema.validate(report, SCHEMA)
@@ -38,7 +40,7 @@ def test_json_report_every_field_on_known_input():
     when = dt.datetime.strptime(scan.pop("generated_at"), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
     assert abs((dt.datetime.now(dt.timezone.utc) - when).total_seconds()) < 600  # the real scan time
     repo = scan.pop("repository")
-    assert (repo["name"], repo["path"]) == (REPO.name, "fixtures/stacks/sagemaker-noncompliant")
+    assert (repo["name"], repo["path"]) == ("acme/phi-training", "fixtures/stacks/sagemaker-noncompliant")
     assert repo["commit"] is None or len(repo["commit"]) == 40
     assert scan == {"roots": ["fixtures/stacks/sagemaker-noncompliant"], "policy_pack": __version__, "policies": 1,
                     "scope": "all", "gate": {"severity_threshold": "low", "unknown": "warn", "baseline": False,
