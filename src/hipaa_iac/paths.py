@@ -79,15 +79,15 @@ def project_root(start: str) -> str:
     base = repo_root(start)
     if os.path.lexists(os.path.join(base, ".git")):
         return base
-    cur = base
-    for _ in range(MAX_PROJECT_LEVELS + 1):
-        if any(os.path.isfile(os.path.join(cur, n)) for n in LICENSE_FILES):
-            return cur
-        parent = os.path.dirname(cur)
-        if parent == cur or parent == os.path.expanduser("~") or parent == os.sep:
-            break
-        cur = parent
-    return base
+    never = {os.path.expanduser("~"), os.sep}
+
+    def near(license_file: str) -> bool:
+        d = os.path.dirname(license_file)
+        levels = 0 if d == base else len(os.path.relpath(base, d).split(os.sep))
+        return d not in never and levels <= MAX_PROJECT_LEVELS
+
+    found = find_upwards(base, LICENSE_FILES, near)
+    return os.path.dirname(found) if found else base
 
 
 def inside(path: str, root: str) -> bool:

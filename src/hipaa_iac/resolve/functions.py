@@ -1264,32 +1264,27 @@ def _sum(v):
     return total
 
 
-def _alltrue(v):
-    lst = as_list(v)
+def _all_or_any(v, decisive: bool, name: str) -> bool:
+    """alltrue (decisive False) / anytrue (decisive True): a decisive known element decides even beside
+    unknown ones; otherwise an unknown element makes the result unknown."""
     pending = None
-    for x in lst:
-        b = bool_or_unknown(x, "alltrue() element")
-        if b is False:
-            return False
+    for x in as_list(v):
+        b = bool_or_unknown(x, f"{name}() element")
+        if b is decisive:
+            return decisive
         if isinstance(b, Unknown) and pending is None:
             pending = b
     if pending is not None:
-        raise Refuse(derive(pending, f"alltrue() depends on a value not known statically ({pending.reason})"))
-    return True
+        raise Refuse(derive(pending, f"{name}() depends on a value not known statically ({pending.reason})"))
+    return not decisive
+
+
+def _alltrue(v):
+    return _all_or_any(v, False, "alltrue")
 
 
 def _anytrue(v):
-    lst = as_list(v)
-    pending = None
-    for x in lst:
-        b = bool_or_unknown(x, "anytrue() element")
-        if b is True:
-            return True
-        if isinstance(b, Unknown) and pending is None:
-            pending = b
-    if pending is not None:
-        raise Refuse(derive(pending, f"anytrue() depends on a value not known statically ({pending.reason})"))
-    return False
+    return _all_or_any(v, True, "anytrue")
 
 
 def _range(*a):
@@ -1476,16 +1471,22 @@ def _encode_json(v: Any) -> str:
     return "".join(parts)
 
 
-def _jsonencode(v):
-    # functions/jsonencode: keys sorted, <>& escaped as \u003c \u003e \u0026; numbers without exponent
-    parts: list = []
-    _encode_parts(v, parts, [0])
+def merge_text(parts: list) -> list:
+    """Encoded JSON pieces with adjacent known strings joined: the `parts` of a PartialJSON."""
     merged: list = []
     for p in parts:
         if isinstance(p, str) and merged and isinstance(merged[-1], str):
             merged[-1] += p
         else:
             merged.append(p)
+    return merged
+
+
+def _jsonencode(v):
+    # functions/jsonencode: keys sorted, <>& escaped as \u003c \u003e \u0026; numbers without exponent
+    parts: list = []
+    _encode_parts(v, parts, [0])
+    merged = merge_text(parts)
     leaves = [p for p in merged if isinstance(p, Unknown)]
     if not leaves:
         return "".join(merged)

@@ -94,18 +94,13 @@ def _parts(v: Any, out: list, indent: int | None, level: int) -> None:
 
 
 def encode(doc: dict, minified: bool = False, leaves: list | None = None) -> Any:
+    from .functions import PartialJSON, merge_text
     parts: list = []
     _parts(doc, parts, None if minified else 2, 0)
-    merged: list = []
-    for p in parts:
-        if isinstance(p, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += p
-        else:
-            merged.append(p)
+    merged = merge_text(parts)
     unknowns = [p for p in merged if isinstance(p, Unknown)]
     if not unknowns:
         return "".join(merged)
-    from .functions import PartialJSON
     where, first = (leaves or [("the document", unknowns[0])])[0]
     refs = tuple(dict.fromkeys(r for u in unknowns for r in u.refs))
     return PartialJSON(f"aws_iam_policy_document: {where} is not known statically ({first.reason})", refs,
@@ -171,12 +166,7 @@ def _string_set(value: Any, where: str, replace_vars: bool, leaves: list) -> Any
         if isinstance(x, Unknown):
             unknown.append(_leaf(x, where, leaves))
             continue
-        if isinstance(x, bool):
-            x = "true" if x else "false"
-        elif isinstance(x, (int, float)):
-            x = str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
-        if not isinstance(x, str):
-            raise _Refused(f"{where} holds a value that is not a string")
+        x = _text(x, f"{where} holds a value that is not a string")
         if replace_vars:
             x = x.replace("&{", "${")
         if x not in items:
@@ -184,6 +174,15 @@ def _string_set(value: Any, where: str, replace_vars: bool, leaves: list) -> Any
     if len(items) + len(unknown) == 1:
         return (items + unknown)[0]
     return sorted(items, reverse=True) + unknown
+
+
+def _text(x: Any, refusal: str) -> str:
+    """A primitive as the provider's string sets take it (Terraform's conversion: true -> "true", 2.0 -> "2")."""
+    from .evaluate import to_str
+    s = to_str(x) if isinstance(x, (bool, int, float, str)) else None
+    if not isinstance(s, str):
+        raise _Refused(refusal)
+    return s
 
 
 def _principals(blocks: list, where: str, leaves: list) -> Any:
@@ -235,12 +234,7 @@ def _conditions(blocks: list, where: str, leaves: list) -> dict:
             if isinstance(x, Unknown):
                 vals.append(_leaf(x, f"{where} {i} values", leaves))
                 continue
-            if isinstance(x, bool):
-                x = "true" if x else "false"
-            elif isinstance(x, (int, float)):
-                x = str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
-            if not isinstance(x, str):
-                raise _Refused(f"{where} {i} values holds a value that is not a string")
+            x = _text(x, f"{where} {i} values holds a value that is not a string")
             vals.append(x.replace("&{", "${"))
         entries.append((test, var, vals))
     return _condition_map(entries)
