@@ -15,10 +15,11 @@ from typing import Any
 
 import yaml
 
+from .vocab import NIST_REVISION  # noqa: F401  (re-exported; the report contract takes it from vocab)
+
 HIPAA_ID = re.compile(r"^164\.3(0[89]|1[0246])(\((?:[a-z]|[0-9]+|[ivx]+|[A-Z])\))+$|^164\.50[24]\([a-z]\)$")
 NIST_ID = re.compile(r"^3\.(\d|1[0-4])\.\d{1,2}$")
 RA_VALUES = {"R", "A"}
-NIST_REVISION = "SP 800-171 Rev. 2"  # printed wherever NIST ids are shown
 KINDS = {"standard", "specification"}
 
 

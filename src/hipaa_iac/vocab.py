@@ -5,6 +5,9 @@ source.
 """
 from __future__ import annotations
 
+# The NIST SP 800-171 revision the control ids refer to, printed wherever they are shown.
+NIST_REVISION = "SP 800-171 Rev. 2"
+
 # Severity, most severe first. Policies write it upper case (checkov's form), reports lower case.
 SEVERITIES = ("critical", "high", "medium", "low")
 SEVERITY_RANK = {s: len(SEVERITIES) - 1 - i for i, s in enumerate(SEVERITIES)}  # low 0 ... critical 3

@@ -4,7 +4,7 @@ and the exit code it gives (0 passed, 1 a failed result at or above the threshol
 from __future__ import annotations
 
 from .. import __version__
-from ..controls import NIST_REVISION
+from ..vocab import NIST_REVISION  # not ..controls: that reads YAML, off the scan path
 from ..graph import Graph
 from ..model import ScanError
 
