@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import os
 import re
@@ -197,6 +198,8 @@ def run_all(jobs: list[dict], python: str, n: int, progress: bool) -> dict[int, 
 
 # ------------------------------------------------------------------------------------------- analysis
 _PATTERNS = [
+    # an absolute path (where the corpus lies differs between machines: the summary must not)
+    (re.compile(r"(?<![\w.'\"])/(?:[\w.+@\-]+/)*[\w.+@\-]+"), "<path>"),
     (re.compile(r"'[^']*'|\"[^\"]*\""), "'…'"),
     (re.compile(r"\b(?:var|local|module|data|each|count|path|self)\.[\w.\-\[\]\"*]+"), "<ref>"),
     (re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\.[\w\-]+(?:\[[^\]]*\])?(?:\.[\w\-\[\]*]+)*"), "<resource-ref>"),
@@ -308,7 +311,25 @@ def summarize(rows: list[dict]) -> dict:
         n = sum(res.values())
         totals[kind] = {"items": sum(g["items"] for g in gs.values()), "results": dict(sorted(res.items())),
                         "unknown_share": round(res.get("unknown", 0) / n, 4) if n else 0.0}
-    return {"totals": totals, "groups": out}
+    listing = "\n".join(sorted(f"{r['kind']} {r['path']}" for r in rows))
+    return {"corpus": {"items": len(rows), "sha256": hashlib.sha256(listing.encode()).hexdigest()},
+            "totals": totals, "groups": out}
+
+
+def summary_diff(old: dict, new: dict, at: str = "") -> list[str]:
+    """The leaves that differ between two summaries, one line each (`groups/dir/X/exit/2: 1 -> 2`)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for k in sorted(set(old) | set(new), key=str):
+            where = f"{at}/{k}" if at else str(k)
+            if k not in old:
+                out.append(f"{where}: (absent) -> {json.dumps(new[k], sort_keys=True)[:200]}")
+            elif k not in new:
+                out.append(f"{where}: {json.dumps(old[k], sort_keys=True)[:200]} -> (absent)")
+            else:
+                out += summary_diff(old[k], new[k], where)
+        return out
+    return [] if old == new else [f"{at}: {json.dumps(old)[:200]} -> {json.dumps(new)[:200]}"]
 
 
 def report_text(rows: list[dict], summary: dict, bad: list[str], top: int = 25) -> str:
@@ -380,8 +401,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.check_summary:
         current = args.summary.read_text() if args.summary.is_file() else ""
         if current != text:
-            print(f"corpus: {args.summary} is stale; run `./dev corpus --update-summary` and review the diff",
-                  file=sys.stderr)
+            old = json.loads(current) if current else {}
+            print(f"corpus: {args.summary} is stale; run `./dev corpus --update-summary` and review the diff:",
+                  *summary_diff(old, summary)[:40], sep="\n  ", file=sys.stderr)
             code = code or 1
     return code
 

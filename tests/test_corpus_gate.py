@@ -43,9 +43,33 @@ def test_corpus_covers_every_kind(gate_run):
 
 
 def test_committed_summary_is_current(gate_run):
+    """Exact counts for the corpus the summary was made from (its item listing's digest). Another corpus (the
+    held-out half, a newer split) is judged by the gate alone: its counts are not ours to pin."""
     proc, details = gate_run
     committed = json.loads((REPO / "benchmarks" / "corpus-summary.json").read_text())
-    assert committed == details["summary"], "run `./dev corpus --update-summary` and review the diff"
+    if committed.get("corpus") != details["summary"]["corpus"]:
+        pytest.skip(f"the corpus differs from the one the committed summary describes "
+                    f"({committed.get('corpus')} vs {details['summary']['corpus']})")
+    diff = corpus.summary_diff(committed, details["summary"])
+    assert diff == [], "run `./dev corpus --update-summary` and review the diff:\n" + "\n".join(diff[:60])
+
+
+def test_summary_does_not_depend_on_where_the_corpus_lies():
+    """An absolute path in a message (the runner's checkout) is one pattern; the summary is the same on every
+    machine (the first CI run differed from the committed summary only by /check/work vs /work)."""
+    a = corpus.error_kind("module.env: cannot read module at /work/shared/corpus/labeled/kics/x/test/env")
+    b = corpus.error_kind("module.env: cannot read module at /check/work/shared/corpus/labeled/kics/x/test/env")
+    assert a == b == "<ref>: cannot read module at <path>"
+    assert corpus.reason_pattern("file './a/b.json' not found") == "file '…' not found"
+    assert corpus.error_kind("x: 1/2 of it") == "x: N/N of it"
+
+
+def test_summary_diff_names_each_leaf():
+    old = {"groups": {"dir": {"r": {"exit": {"1": 2}, "errors": {}}}}, "totals": {"dir": {"items": 2}}}
+    new = {"groups": {"dir": {"r": {"exit": {"1": 1, "2": 1}, "errors": {"e": 1}}}}, "totals": {"dir": {"items": 2}}}
+    assert corpus.summary_diff(old, new) == ["groups/dir/r/errors/e: (absent) -> 1",
+                                            "groups/dir/r/exit/1: 2 -> 1", "groups/dir/r/exit/2: (absent) -> 1"]
+    assert corpus.summary_diff(new, new) == []
 
 
 def test_gate_flags_what_it_must():

@@ -181,3 +181,15 @@ def test_sensitive_variables_mark_attributes(tmp_path):
                                       'resource "aws_db_instance" "db" {\n  password = var.pw\n  engine = "postgres"\n}\n')
     g = load([str(tmp_path)], LoadOptions())
     assert g.resources[0].sensitive == {"password"}
+
+
+def test_missing_local_module_is_named_relative_to_the_scan_root(tmp_path):
+    """The error names the source as written and the directory relative to the scan root: never the runner's
+    absolute path (reports are evidence that travels; the corpus summary must not depend on where CI runs)."""
+    (tmp_path / "stack").mkdir()
+    (tmp_path / "stack" / "main.tf").write_text('module "env" {\n  source = "./env"\n}\n')
+    _, g = graph_path(tmp_path / "stack")
+    assert g["errors"] == [{"file": "main.tf", "line": 1, "message":
+                            "module.env: cannot read module './env' (directory env does not exist or is not "
+                            "readable)"}]
+    assert str(tmp_path) not in str(g)

@@ -114,6 +114,7 @@ class ModuleInstance:
         self._local_cache: dict[str, tuple[Any, set]] = {}
         self._var_cache: dict[str, tuple[Any, set]] = {}
         self._module_cache: dict[str, Any] = {}
+        self._module_shown: dict[str, str] = {}  # module name -> its source as written (for messages)
         self._attr_cache: dict[str, tuple[Any, set]] = {}  # "addr.attr" of a resource -> (value, refs)
         self._output_cache: dict[str, tuple[Any, set]] = {}
         self._in_progress: set[str] = set()
@@ -433,6 +434,7 @@ class ModuleInstance:
         root = os.path.realpath(self.ctx.repo_dir or self.ctx.root_dir)
         real = os.path.realpath(d)
         inside = real == root or real.startswith(root + os.sep)
+        self._module_shown[name] = shown
         if inside:
             return d
         if self.ctx.allow_outside and not _is_system_path(real):
@@ -455,7 +457,10 @@ class ModuleInstance:
             return None
         src = self.ctx.load_module(d)
         if src is None:
-            self.ctx.errors.append(ScanError(block.file, block.line, f"module.{name}: cannot read module at {d}"))
+            where = os.path.relpath(d, self.ctx.root_dir).replace(os.sep, "/")
+            self.ctx.errors.append(ScanError(block.file, block.line,
+                                             f"module.{name}: cannot read module {self._module_shown.get(name, '')} "
+                                             f"(directory {where} does not exist or is not readable)"))
             return None
         base = self.prefix_addr(f"module.{name}")
         key_path = f"{self.key_path}.{name}" if self.key_path else name
