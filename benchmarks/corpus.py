@@ -234,7 +234,14 @@ def analyse(item: tuple[str, str, Path], rec: dict, out_file: str, corpus: Path)
     report = None
     try:
         with open(out_file, encoding="utf-8") as fh:
-            report = json.load(fh)
+            text = fh.read()
+        report = json.loads(text)
+        # a report is evidence that travels: it names files relative to the scan, never where the runner
+        # keeps them (the corpus' absolute location stands for any path of the machine). `scan.roots` echoes
+        # the command line, the user's own words.
+        if isinstance(report, dict) and str(corpus.parent) in json.dumps(
+                {k: v for k, v in report.items() if k != "scan"}):
+            row["absolute_path"] = True
     except (OSError, ValueError):
         pass
     finally:
@@ -270,6 +277,8 @@ def gate(rows: list[dict], max_seconds: float) -> list[str]:
             bad.append(f"{where}: {r['died']}")
         if r["exit"] not in (0, 1, 2) and not r.get("traceback") and not r.get("died"):
             bad.append(f"{where}: exit code {r['exit']}")
+        if r.get("absolute_path"):
+            bad.append(f"{where}: the report holds the runner's absolute path")
         if r.get("no_report"):
             bad.append(f"{where}: exit {r['exit']} without a report")
         for e in r.get("errors", []):

@@ -79,11 +79,13 @@ def test_gate_flags_what_it_must():
              "errors": [{"file": None, "line": None, "kind": "boom"},
                         {"file": "x.tf", "line": 1, "kind": "internal error: TypeError in resolve"}]},
             {"kind": "plan", "path": "d", "exit": None, "seconds": 120.0, "died": "killed after 120 s"},
-            {"kind": "dir", "path": "e", "exit": 1, "seconds": 0.1, "errors": []}]
+            {"kind": "dir", "path": "e", "exit": 1, "seconds": 0.1, "errors": []},
+            {"kind": "dir", "path": "f", "exit": 1, "seconds": 0.1, "absolute_path": True}]
     bad = corpus.gate(rows, 20.0)
     assert bad == ["dir a: traceback: TypeError: x", "dir b: exit code 3",
                    "dir c: error without a file: boom", "dir c: x.tf: internal error: TypeError in resolve",
-                   "dir c: 25.0 s (limit 20 s)", "plan d: killed after 120 s", "plan d: 120.0 s (limit 20 s)"]
+                   "dir c: 25.0 s (limit 20 s)", "plan d: killed after 120 s", "plan d: 120.0 s (limit 20 s)",
+                   "dir f: the report holds the runner's absolute path"]
 
 
 def test_reason_patterns_group_names_and_numbers():
