@@ -292,3 +292,47 @@ def test_data_records_list_date_and_type_list_versions(cloud):
         assert str(data["list"]["date"]) == "2022-04-18"
         mwaa = next(s for s in data["services"] if "aws_mwaa_" in s.get("prefixes", []))
         assert (mwaa["status"], str(mwaa["added"])) == ("eligible", "2022-11")
+
+
+def test_azure_retired_services_and_provider_3_sql_types(tmp_path):
+    """Microsoft's retirement list (Azure/EOL) and the provider's upgrade guides: retired services fail (they
+    cannot hold ePHI under any BAA), the provider 3.x azurerm_sql_* types are Azure SQL Database."""
+    got = scan(tmp_path, """
+    resource "azurerm_sql_server" "s" { name = "s" }
+    resource "azurerm_sql_firewall_rule" "f" { name = "f" }
+    resource "azurerm_data_lake_store" "g1" { name = "g1" }
+    resource "azurerm_data_lake_analytics_firewall_rule" "a" { name = "a" }
+    resource "azurerm_mariadb_server" "m" { name = "m" }
+    resource "azurerm_iot_time_series_insights_gen2_environment" "t" { name = "t" }
+    resource "azurerm_cognitive_account" "ad" {
+      name = "ad"
+      kind = "AnomalyDetector"
+    }
+    resource "azapi_resource" "maria" {
+      type = "Microsoft.DBforMariaDB/servers@2018-06-01"
+      name = "m"
+    }
+    """, "azure")
+    keep = "keep ePHI out of it or confirm it is covered by your BAA"
+    assert got == {
+        "azurerm_sql_server.s": ("passed", "Azure SQL Database (provider 3.x types azurerm_sql_*) is on the "
+                                 f"{AZ_LIST} (list of 2026-12-04; confidence high)"),
+        "azurerm_sql_firewall_rule.f": ("passed", "Azure SQL Database (provider 3.x types azurerm_sql_*) is on the "
+                                        f"{AZ_LIST} (list of 2026-12-04; confidence high)"),
+        "azurerm_data_lake_store.g1": ("failed", "Azure Data Lake Storage Gen1 (retired 2024-02-29) is not on the "
+                                       f"{AZ_LIST} (list of 2026-12-04; confidence high); {keep}"),
+        "azurerm_data_lake_analytics_firewall_rule.a": (
+            "failed", f"Azure Data Lake Analytics (retired 2024-02-29) is not on the {AZ_LIST} (list of 2026-12-04; "
+            f"confidence high); {keep}"),
+        "azurerm_mariadb_server.m": ("failed", "Azure Database for MariaDB (retired 2025-09-19) is not on the "
+                                     f"{AZ_LIST} (list of 2026-12-04; confidence high); {keep}"),
+        "azurerm_iot_time_series_insights_gen2_environment.t": (
+            "failed", f"Azure Time Series Insights (retired 2024-07-07) is not on the {AZ_LIST} (list of 2026-12-04; "
+            f"confidence high); {keep}"),
+        "azurerm_cognitive_account.ad": (
+            "failed", 'kind = "AnomalyDetector": Azure AI Anomaly Detector (kind AnomalyDetector; retired 2026-10-01) '
+            f"is not on the {AZ_LIST} (list of 2026-12-04; confidence high); {keep}"),
+        "azapi_resource.maria": (
+            "failed", "azapi_resource of type Microsoft.DBforMariaDB/servers: Azure Database for MariaDB (retired "
+            f"2025-09-19) is not on the {AZ_LIST} (list of 2026-12-04; confidence high); {keep}"),
+    }

@@ -667,3 +667,73 @@ def test_baseline_keeps_one_finding_per_root_and_matches_a_scan_of_one_example(t
                               no_cache=True, baseline=str(base)))
     assert [(r["resource"], r["status"]) for r in one.report["results"]] == \
         [("module.vol.aws_ebs_volume.this", "suppressed")]
+
+
+# ---- references to instances, inside and outside try() ----------------------------------------------------
+INSTANCES = '''
+variable "n" {}
+variable "none" { default = {} }
+resource "aws_launch_template" "one" {
+  count = 1
+  name  = "x"
+}
+resource "aws_launch_template" "some" {
+  count = var.n
+  name  = "x"
+}
+resource "aws_launch_template" "fe" {
+  for_each = var.none
+  name     = "x"
+}
+resource "aws_launch_template" "single" {
+  name = "x"
+}
+resource "aws_eks_node_group" "exists" {
+  launch_template { id = try(aws_launch_template.one[0].id, null) }
+}
+resource "aws_eks_node_group" "single" {
+  launch_template { id = try(aws_launch_template.single.id, null) }
+}
+resource "aws_eks_node_group" "maybe" {
+  launch_template { id = try(aws_launch_template.some[0].id, null) }
+}
+resource "aws_eks_node_group" "absent" {
+  launch_template { id = try(aws_launch_template.fe["k"].id, "fallback") }
+}
+resource "aws_eks_node_group" "element" {
+  launch_template { id = try(aws_launch_template.one[0].tags_all["k"], null) }
+}
+resource "aws_eks_node_group" "bare_absent" {
+  launch_template { id = aws_launch_template.fe["k"].id }
+}
+'''
+
+
+def test_try_of_an_attribute_of_an_existing_instance_is_that_reference(tmp_path):
+    """Terraform's try() returns its first argument that evaluates without error. Reading one attribute of an
+    instance that exists cannot fail at apply, so the result is that attribute (a configured reference, as
+    without try); an instance that may not exist, or an element of an attribute, stays unknown; an instance
+    known not to exist is an error (Terraform: Invalid index), so try() takes the next alternative."""
+    write(tmp_path, "main.tf", INSTANCES)
+    res, _ = resolve(tmp_path)
+
+    def lt(name):
+        return res[f"aws_eks_node_group.{name}"].attributes["launch_template"][0]["id"]
+    assert lt("exists").reason == "aws_launch_template.one[0].id is known only after apply"
+    assert lt("exists").ref_address == "aws_launch_template.one[0]"
+    assert lt("single").reason == "aws_launch_template.single.id is known only after apply"
+    assert lt("maybe").reason == ("try() depends on a value not known statically "
+                                  "(aws_launch_template.some[0].id is known only after apply)")
+    assert lt("absent") == "fallback"
+    assert lt("element").reason.startswith("try() depends on a value not known statically")
+    assert lt("bare_absent").reason == ('Terraform reports an error: aws_launch_template.fe["k"] does not exist '
+                                        '(the key is not among the instances of aws_launch_template.fe)')
+
+
+def test_try_of_an_existing_instance_decides_an_exists_policy(tmp_path):
+    write(tmp_path, "main.tf", INSTANCES)
+    out = execute(ScanRequest(paths=[str(tmp_path)], policies=["HIPAA_AWS_EKS_002"], no_cache=True))
+    got = {(r["resource"], r["status"]) for r in out.report["results"]}
+    assert got == {("aws_eks_node_group.exists", "passed"), ("aws_eks_node_group.single", "passed"),
+                   ("aws_eks_node_group.maybe", "unknown"), ("aws_eks_node_group.absent", "passed"),
+                   ("aws_eks_node_group.element", "unknown"), ("aws_eks_node_group.bare_absent", "unknown")}

@@ -17,7 +17,7 @@ class Unknown:
     direct reference to one resource's attribute (used by `compliant_references`).
     """
 
-    __slots__ = ("reason", "refs", "ref_type", "ref_address", "prefix", "suffix")
+    __slots__ = ("reason", "refs", "ref_type", "ref_address", "prefix", "suffix", "instance_certain")
 
     def __init__(self, reason: str, refs: tuple[str, ...] = (), ref_type: str | None = None,
                  ref_address: str | None = None, prefix: str | None = None, suffix: str | None = None):
@@ -27,6 +27,9 @@ class Unknown:
         self.ref_address = ref_address
         self.prefix = prefix  # a string whose start is known: "serviceAccount:${...}" -> "serviceAccount:"
         self.suffix = suffix  # and its end: "arn:${local.partition}:iam::aws:policy/X" -> ":iam::aws:policy/X"
+        # a reference to an attribute of a resource instance that is known to exist (its count / for_each
+        # keys are known): reading it cannot fail at apply (what `try()` needs to know)
+        self.instance_certain = False
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -337,6 +337,10 @@ class Evaluator:
                 return True if name == "can" else v
             # an error (or a missing key / element) means this alternative fails; anything else is unknown
             if not (isinstance(u, TFError) or _is_missing(u)):
+                if name == "try" and v is u and u.instance_certain and _plain_attribute_reference(a, scope):
+                    # `try(aws_x.y[0].id, ...)` where the instance exists: reading one attribute of it cannot fail
+                    # at apply, so Terraform's result is that attribute (a reference, configured, known at apply)
+                    return v
                 return Unknown(f"{name}() depends on a value not known statically ({u.reason})", u.refs)
         if name == "can":
             return False
@@ -606,6 +610,17 @@ def _resource_prefix(root: str, static: list) -> bool:
     if root in _NOT_RESOURCES or not all(isinstance(x, str) for x in static):
         return False
     return len(static) == (2 if root == "data" else 1)
+
+
+def _plain_attribute_reference(n: Any, scope: Scope) -> bool:
+    """`type.name.attr` or `type.name[key].attr` of a managed resource: one attribute of one instance, no
+    further index (an element of an attribute may be absent at apply, so it could still fail)."""
+    if not (isinstance(n, Traversal) and isinstance(n.base, Var)) or n.base.name in scope.bindings:
+        return False
+    if n.base.name in _NOT_RESOURCES:
+        return False
+    kinds = [s[0] for s in n.steps]
+    return kinds in (["attr", "attr"], ["attr", "index", "attr"])
 
 
 def _is_missing(u: Unknown) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..model import Attribute, Block, Resource, ScanError, Unknown, UnknownBlock, contains_unknown, internal_error
 from .evaluate import SPLAT, Evaluator, Idx, Instances, Partial, Scope, to_str
+from .functions import TFError
 from .types import convert, parse_type
 
 MAX_INSTANCES = 10_000  # instances of one resource or module block
@@ -262,6 +263,7 @@ class ModuleInstance:
         consumed = used
         addr = base_addr
         has_count = "count" in block.attributes or "for_each" in block.attributes
+        maybe_absent = False
         bindings: dict = {}
         if steps and steps[0] is SPLAT:  # `aws_x.y[*]`: the instance keys, for the evaluator to map over
             scope.collect.add(base_addr)
@@ -283,6 +285,13 @@ class ModuleInstance:
                 # resource, and its attributes are not known)
                 addr = base_addr + _addr_key(k)
                 bindings = {"count": {"index": k}} if "count" in block.attributes else {"each": {"key": k}}
+                status = self._instance_status(block, base_addr, k)
+                if status == "absent":  # Terraform: "Invalid index" (try() takes its next alternative)
+                    scope.collect.add(base_addr)
+                    return Partial(TFError(f"{addr} does not exist (the key is not among the instances of "
+                                           f"{base_addr})", (base_addr,)), used + len(steps))
+                if status == "maybe":
+                    maybe_absent = True
             steps = steps[1:]
             consumed += 1
         scope.collect.add(addr if not isinstance(addr, Unknown) else base_addr)
@@ -309,7 +318,9 @@ class ModuleInstance:
             reason = f"{what} is read from the provider at plan time"
         else:
             reason = f"{what} is known only after apply"
-        return Partial(Unknown(reason, (addr,), rtype, addr), consumed + 1)
+        u = Unknown(reason, (addr,), rtype, addr)
+        u.instance_certain = not maybe_absent
+        return Partial(u, consumed + 1)
 
     def _memo(self, key: str, compute, scope: Scope) -> Any:
         """The value of one resource attribute (or output) evaluated once per instance: a chain of
@@ -503,6 +514,23 @@ class ModuleInstance:
         return items[:got - 1] + [(unknown, b)]
 
     # ---- expansion and emission ------------------------------------------------------------------
+    def _instance_status(self, block: Block, base_addr: str, key: Any) -> str:
+        """Whether `base_addr[key]` is one of the instances: "present", "absent" (the instances are known and
+        the key is not among them) or "maybe" (they are not known, or an analysis cap cut them)."""
+        busy = self.__dict__.setdefault("_instances_busy", set())
+        if base_addr in busy:  # a count that refers to its own resource (Terraform rejects the cycle)
+            return "maybe"
+        busy.add(base_addr)
+        try:
+            keys = [k for k, _ in self.instances(block, base_addr)]
+        finally:
+            busy.discard(base_addr)
+        if any(isinstance(k, Unknown) for k in keys) or len(keys) >= MAX_INSTANCES:
+            return "maybe"
+        if "for_each" in block.attributes and not isinstance(key, str):
+            key = to_str(key)
+        return "present" if key in keys else "absent"
+
     def instances(self, block: Block, addr: str) -> list[tuple[Any, dict]]:
         """(key, bindings) per instance of a counted block; evaluated once per address (its warnings too),
         so a splat reference (`aws_x.y[*].arn`) and the block's own expansion agree."""
