@@ -264,3 +264,33 @@ resource "aws_s3_bucket" "data" {
 """
     got = _results(tmp_path, hcl, "HIPAA_AWS_S3_002")
     assert {k: v[0] for k, v in got.items()} == {"aws_s3_bucket.data": "failed"}
+
+
+def test_provider_defaults_must_name_a_top_level_argument_with_a_reason_and_a_source():
+    doc = yaml.safe_load((REPO / "policies/aws/HIPAA_AWS_REDSHIFT_002.yaml").read_text())
+    assert validate_policy(doc, "x.yaml")[1] == []
+    doc["metadata"]["provider_defaults"][0]["attribute"] = "logging.0.enable"
+    pf, errs = validate_policy(doc, "x.yaml")
+    assert pf is None and any("provider_defaults" in e and "top-level argument name" in e for e in errs), errs
+    doc["metadata"]["provider_defaults"] = [{"attribute": "publicly_accessible", "reason": "short"}]
+    pf, errs = validate_policy(doc, "x.yaml")
+    assert pf is None and any("exactly the keys attribute, reason, source" in e for e in errs), errs
+
+
+def test_a_changed_provider_default_is_unknown_unset_and_judged_when_written(tmp_path):
+    """Unset or null: unknown with the reason (the provider version decides); written: judged; a plan: judged as
+    the provider filled it in."""
+    from hipaa_iac.runner import ScanRequest, execute
+    (tmp_path / "main.tf").write_text(
+        'variable "none" { default = null }\n'
+        'resource "aws_redshift_cluster" "unset" { cluster_identifier = "a" }\n'
+        'resource "aws_redshift_cluster" "null" {\n  cluster_identifier = "b"\n  publicly_accessible = var.none\n}\n'
+        'resource "aws_redshift_cluster" "private" {\n  cluster_identifier = "c"\n  publicly_accessible = false\n}\n')
+    out = execute(ScanRequest(paths=[str(tmp_path)], policies=["HIPAA_AWS_REDSHIFT_002"], no_cache=True))
+    got = {r["resource"]: (r["status"], r["message"]) for r in out.report["results"]}
+    assert {k: v[0] for k, v in got.items()} == {"aws_redshift_cluster.unset": "unknown",
+                                                "aws_redshift_cluster.null": "unknown",
+                                                "aws_redshift_cluster.private": "passed"}
+    assert got["aws_redshift_cluster.unset"][1].startswith(
+        "cannot be decided statically: publicly_accessible: not set, and the hashicorp/aws "
+        "provider sends true before version 6.0 and leaves it to the AWS API (private) from 6.0")

@@ -13,8 +13,12 @@ import labeled  # noqa: E402
 
 CORPUS = labeled.default_corpus()
 # Measured floors and ceilings: raise the floors (and lower the ceilings) as policies are added; target >= 90%.
-FLOORS = {"kics": 92.0, "trivy": 93.5}
-CEILINGS = {"kics": 11, "trivy": 29}
+# KICS 92.2 -> 91.0 on 2026-12-04: redshift_cluster_without_vpc's positive leaves publicly_accessible unset, which
+# is now unknown (the provider version decides, HIPAA_AWS_REDSHIFT_002 metadata.provider_defaults), not failed.
+# Ceilings 0: every failed result on a labeled negative in the label's category is fixed or listed in
+# benchmarks/labeled-exclusions.yaml with the reason hipaa-iac is stricter (issue 13).
+FLOORS = {"kics": 91.0, "trivy": 93.5}
+CEILINGS = {"kics": 0, "trivy": 0}
 
 
 def fake_scan(table):

@@ -708,3 +708,19 @@ def test_every_operator_failed_passed_unknown(op, value, bad, good, failed, pass
         assert got[2][1].startswith(U) and got[2][1].endswith(HINT)
         got[2] = ("unknown", got[2][1][len(U):-len(HINT)])
     assert got == [failed, passed, unknown]
+
+
+def test_a_wildcard_path_where_no_element_holds_names_each_and_asks_for_one():
+    """`a.*.b equals X` holds when one element does; when none does, every element's value is named (not only
+    the first, which read as if only that one had been judged) and the requirement is for one of them."""
+    d = leaf("cfg.*.log_type", "equals", "DATA_WRITE")
+    assert result(d, {"cfg": [{"log_type": "ADMIN_READ"}, {"log_type": "DATA_READ"}]}) == (
+        "failed", 'cfg.0.log_type = "ADMIN_READ" and cfg.1.log_type = "DATA_READ", but one of them must be '
+                  '"DATA_WRITE"')
+    assert result(d, {"cfg": [{"log_type": "ADMIN_READ"}]}) == (
+        "failed", 'cfg.0.log_type = "ADMIN_READ", but it must be "DATA_WRITE"')
+    assert result(d, {"cfg": [{"log_type": "ADMIN_READ"}, {"log_type": "DATA_WRITE"}]})[0] == "passed"
+    # under `not`, the forbidden combination does not hold: the facts of every element are named
+    assert result({"not": d}, {"cfg": [{"log_type": "ADMIN_READ"}, {"log_type": "DATA_READ"}]}) == (
+        "passed", 'cfg.0.log_type = "ADMIN_READ" and cfg.1.log_type = "DATA_READ": not the combination the '
+                  'policy forbids')

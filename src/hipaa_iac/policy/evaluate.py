@@ -454,6 +454,8 @@ class DefinitionEvaluator:
             if s.state == TRUE:
                 return s
         u = next((s for s in states if s.state == UNK), None)
+        if u is None and len(states) > 1:  # `a.*.b`: no element holds (messages: "one of them must ...")
+            return Verdict(FALSE, "", states[0].path, None, False, None, "any", None, None, tuple(states), tuple(states))
         return u or states[0]
 
     def _leaf(self, r: Resource, path: str, cpath: str, op: str, value: Any, v: Any, allowed_refs) -> Verdict:

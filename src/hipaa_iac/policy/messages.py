@@ -237,7 +237,7 @@ def _flatten(v, holds: bool, out: list) -> None:
     """The leaf verdicts (and free-text ones) that make v hold (holds=True) or not, with their sense."""
     if v.kind == "not":
         _flatten(v.children[0], not holds, out)
-    elif v.kind in ("and", "or"):
+    elif v.kind in ("and", "or", "any"):
         for c in v.children:
             _flatten(c, holds, out)
     else:
@@ -313,9 +313,9 @@ def condition(v) -> str:
         return f"{v.path} {phrase(v.op, v.value, v.negated, third=True)}"
     if v.kind == "not":
         return f"not ({condition(v.children[0])})"
-    if v.kind in ("and", "or"):
+    if v.kind in ("and", "or", "any"):
         parts = [condition(c) for c in (v.alts or v.children)]
-        return _join(parts, v.kind)
+        return _join(parts, "or" if v.kind == "any" else v.kind)
     return v.what
 
 
@@ -324,6 +324,9 @@ def why_false(v) -> str:
         if v.what:
             return v.what
         return f"{fact(v)}, but it must {phrase(v.op, v.value, v.negated)}"
+    if v.kind == "any":  # `a.*.b`: every element was judged, none holds
+        first = v.children[0]
+        return f"{_facts(v.children, False)}, but one of them must {phrase(first.op, first.value, first.negated)}"
     if v.kind == "not":  # the combination it forbids holds
         facts = _facts_of(v.children[0], True)
         return f"{facts}: this {'combination ' if ' and ' in facts else ''}is not allowed"

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from ..graph import Graph
-from ..model import Resource, ScanError, internal_error
+from ..model import Resource, ScanError, Unknown, internal_error
 from .messages import unknown_hint
 
 STATUS = {"T": "passed", "F": "failed", "U": "unknown"}
@@ -68,6 +68,22 @@ def _guarded(ev, r: Resource, policy_id: str, errors: list | None):
         return Verdict(UNK, msg)
 
 
+def with_provider_defaults(r: Resource, defaults: list | None) -> Resource:
+    """The resource as the policy judges it: an argument left unset (or null) whose provider default changed
+    between provider versions (`metadata.provider_defaults`) is unknown with the entry's reason, never read as
+    either default. A plan holds the value the provider chose, so plan resources are judged as they are."""
+    if not defaults or r.source == "plan":
+        return r
+    missing = [d for d in defaults if r.attributes.get(d["attribute"]) is None]
+    if not missing:
+        return r
+    import dataclasses
+    attrs = dict(r.attributes)
+    for d in missing:
+        attrs[d["attribute"]] = Unknown(f"not set, and {d['reason']}")
+    return dataclasses.replace(r, attributes=attrs)
+
+
 def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | None = None) -> list[dict]:
     """Results of every policy on the graph. Internal errors (a bug of the tool on one input) become
     unknown results and, when `errors` is given, entries in it: the scan never ends on one."""
@@ -86,7 +102,9 @@ def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | 
             if meta.get("engine"):
                 pairs = run_engine(meta, graph, candidates, config)
             else:
-                pairs = [(r, _guarded(ev, r, p.id, errors)) for r in candidates if r.action != "delete"]
+                defaults = meta.get("provider_defaults")
+                pairs = [(r, _guarded(ev, with_provider_defaults(r, defaults), p.id, errors))
+                         for r in candidates if r.action != "delete"]
         except Exception as e:  # the policy as a whole failed: reported once, the other policies still run
             if errors is not None:
                 errors.append(ScanError(p.file if hasattr(p, "file") else p.id, None,

@@ -43,6 +43,25 @@ class Metadata(BaseModel):
     citation_override_reason: str | None = None  # why hipaa/nist_800_171 differ from data/controls.yaml's table
     crosswalk: dict[str, list[str]] | None = None
     context: list[dict] | None = None  # where the policy does not apply or applies differently (policy/context.py)
+    # attributes whose provider default changed between provider versions: unset, they are unknown (run.py)
+    provider_defaults: list[dict] | None = None
+
+    @field_validator("provider_defaults")
+    @classmethod
+    def _provider_defaults(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("expected a non-empty list of {attribute, reason, source}")
+        for i, d in enumerate(v):
+            if not isinstance(d, dict) or set(d) != {"attribute", "reason", "source"}:
+                raise ValueError(f"[{i}]: expected exactly the keys attribute, reason, source")
+            if not isinstance(d["attribute"], str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", d["attribute"]):
+                raise ValueError(f"[{i}].attribute: a top-level argument name")
+            for k in ("reason", "source"):
+                if not isinstance(d[k], str) or len(d[k].strip()) < 20:
+                    raise ValueError(f"[{i}].{k}: at least 20 characters")
+        return v
 
     @field_validator("crosswalk", mode="before")
     @classmethod
