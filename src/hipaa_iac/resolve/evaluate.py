@@ -26,6 +26,7 @@ from ..expr import (BinOp, Call, Cond, ForExpr, Invalid, Lit, Node, ObjectExpr, 
 from ..model import SENSITIVE_TEXT, Unknown, contains_unknown
 from ..paths import inside as _inside
 from . import functions as F
+from .functions import core as _core  # the budget lives (and is swapped) there
 from .functions import (EXTRA_READS, FUNCTIONS, LIMIT, MAX_FILE, SENSITIVE_MARK, Budget, PartialJSON, Refuse,
                         TFError, as_bool, bool_or_unknown, derive, equal, num_ok, refs_of, to_num, to_str)
 
@@ -129,8 +130,8 @@ class Evaluator:
         """One evaluation from outside: a fresh work budget, nested re-entries (references) share it."""
         if self.total_nodes > self.max_total_nodes:
             return Unknown(f"the work of this configuration's expressions {LIMIT} ({self.max_total_nodes} steps)")
-        saved = F.BUDGET
-        self.budget = F.BUDGET = Budget(self.max_nodes, self.max_elements)
+        saved = _core.BUDGET
+        self.budget = _core.BUDGET = Budget(self.max_nodes, self.max_elements)
         self.depth = 1
         try:
             return getattr(self, "_" + type(node).__name__)(node, scope)
@@ -141,7 +142,7 @@ class Evaluator:
         finally:
             self.total_nodes += self.budget.nodes
             self.depth = 0
-            F.BUDGET = saved
+            _core.BUDGET = saved
 
     def _Lit(self, n: Lit, scope: Scope) -> Any:
         v = n.value
