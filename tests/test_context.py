@@ -274,7 +274,7 @@ def test_provider_defaults_must_name_a_top_level_argument_with_a_reason_and_a_so
     assert pf is None and any("provider_defaults" in e and "top-level argument name" in e for e in errs), errs
     doc["metadata"]["provider_defaults"] = [{"attribute": "publicly_accessible", "reason": "short"}]
     pf, errs = validate_policy(doc, "x.yaml")
-    assert pf is None and any("exactly the keys attribute, reason, source" in e for e in errs), errs
+    assert pf is None and any("expected the keys attribute, reason, source" in e for e in errs), errs
 
 
 def test_a_changed_provider_default_is_unknown_unset_and_judged_when_written(tmp_path):
@@ -294,3 +294,72 @@ def test_a_changed_provider_default_is_unknown_unset_and_judged_when_written(tmp
     assert got["aws_redshift_cluster.unset"][1].startswith(
         "cannot be decided statically: publicly_accessible: not set, and the hashicorp/aws "
         "provider sends true before version 6.0 and leaves it to the AWS API (private) from 6.0")
+
+
+LOCK = '''# This file is maintained automatically by "terraform init".
+provider "registry.terraform.io/hashicorp/aws" {
+  version     = "%s"
+  constraints = ">= 5.0"
+  hashes = [
+    "h1:abc=",
+  ]
+}
+'''
+
+
+@pytest.mark.parametrize("version,status,note", [
+    ("5.31.0", "failed", "publicly_accessible is not set: hashicorp/aws 5.31.0 (.terraform.lock.hcl) defaults it to true"),
+    ("6.2.0", "passed", "publicly_accessible is not set: hashicorp/aws 6.2.0 (.terraform.lock.hcl) defaults it to false"),
+])
+def test_the_lock_file_decides_a_changed_provider_default(tmp_path, version, status, note):
+    """The provider version the root module is locked to (.terraform.lock.hcl, written by terraform init and
+    committed) decides which default applies; the message says the value came from that default."""
+    from hipaa_iac.runner import ScanRequest, execute
+    (tmp_path / "main.tf").write_text('resource "aws_redshift_cluster" "unset" { cluster_identifier = "a" }\n')
+    (tmp_path / ".terraform.lock.hcl").write_text(LOCK % version)
+    out = execute(ScanRequest(paths=[str(tmp_path)], policies=["HIPAA_AWS_REDSHIFT_002"], no_cache=True))
+    [res] = out.report["results"]
+    assert res["status"] == status
+    assert res["message"].endswith(f" ({note})"), res["message"]
+
+
+def test_lock_file_reader_is_strict_and_bounded(tmp_path):
+    from hipaa_iac.provider_versions import locked_versions, version_tuple
+    (tmp_path / ".terraform.lock.hcl").write_text(
+        LOCK % "5.31.0" + 'provider "registry.opentofu.org/hashicorp/google" {\n  version = "7.1.0-beta2"\n}\n'
+        'provider "example.com/acme/thing" {\n  version = "not a version"\n}\n')
+    assert locked_versions(str(tmp_path)) == {"hashicorp/aws": "5.31.0", "hashicorp/google": "7.1.0-beta2"}
+    assert locked_versions(str(tmp_path / "absent")) == {}
+    assert version_tuple("6.0.0") == (6, 0, 0) and version_tuple("7.1.0-beta2") == (7, 1, 0)
+    assert version_tuple("x") is None
+
+
+def test_a_lock_file_added_changed_or_removed_invalidates_a_cached_scan(tmp_path, monkeypatch):
+    from hipaa_iac.runner import ScanRequest, execute
+    monkeypatch.setenv("HIPAA_IAC_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "main.tf").write_text('resource "aws_redshift_cluster" "unset" { cluster_identifier = "a" }\n')
+
+    def status(no_cache=False):
+        out = execute(ScanRequest(paths=[str(root)], policies=["HIPAA_AWS_REDSHIFT_002"], no_cache=no_cache))
+        return [r["status"] for r in out.report["results"]]
+    assert status() == status(True) == ["unknown"]
+    (root / ".terraform.lock.hcl").write_text(LOCK % "5.31.0")
+    assert status() == status(True) == ["failed"]
+    (root / ".terraform.lock.hcl").write_text(LOCK % "6.0.0")
+    assert status() == status(True) == ["passed"]
+    (root / ".terraform.lock.hcl").unlink()
+    assert status() == status(True) == ["unknown"]
+
+
+def test_a_lock_file_linked_from_outside_the_repository_is_not_read(tmp_path):
+    from hipaa_iac.runner import ScanRequest, execute
+    outside = tmp_path / "outside.hcl"
+    outside.write_text(LOCK % "6.2.0")
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "main.tf").write_text('resource "aws_redshift_cluster" "unset" { cluster_identifier = "a" }\n')
+    (root / ".terraform.lock.hcl").symlink_to(outside)
+    out = execute(ScanRequest(paths=[str(root)], policies=["HIPAA_AWS_REDSHIFT_002"], no_cache=True))
+    assert [r["status"] for r in out.report["results"]] == ["unknown"]

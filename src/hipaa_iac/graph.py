@@ -23,6 +23,7 @@ class Graph:
         self.parsers = parsers or {}
         self.tainted = tainted or {}
         self.extra_files: list[str] = []  # files read beyond discovery (modules, file()): scan cache key
+        self.provider_versions: dict[str, dict[str, str]] = {}  # root module -> locked provider versions
         self.by_address: dict[str, Resource] = {}
         self.by_base: dict[str, list[Resource]] = defaultdict(list)
         self.by_type: dict[str, list[Resource]] = defaultdict(list)

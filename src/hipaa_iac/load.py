@@ -54,6 +54,7 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
     warnings.extend(loader.warnings)
     g = Graph(resources, root=root, errors=errors, warnings=warnings, files_read=loader.files_read,
               parsers=loader.parsers, tainted=loader.tainted)
+    g.provider_versions = _provider_versions(resources, root, disc)
     from .cache import scan as scancache
     reads = _ev.EXTRA_READS  # file() targets -> digest of the bytes read (None: absent)
     for f, digest in (reads.items() if isinstance(reads, dict) else ((f, scancache._disk_digest(f)) for f in reads)):
@@ -61,6 +62,17 @@ def load(paths: list[str], options: LoadOptions | None = None, disc: Discovery |
             scancache._LEDGER.files.setdefault(f, digest)
     g.extra_files = sorted(set(loader.paths_read) - set(disc_files(disc)) | set(_ev.EXTRA_READS))
     return g
+
+
+def _provider_versions(resources: list, root: str, disc: Discovery) -> dict[str, dict[str, str]]:
+    """Root module (relative to the scan root) -> {provider: locked version} from its .terraform.lock.hcl,
+    for the root modules configuration resources belong to (a plan already holds the provider's values)."""
+    from .provider_versions import locked_versions
+    out: dict[str, dict[str, str]] = {}
+    for mr in sorted({r.module_root for r in resources if r.source != "plan"}):
+        d = os.path.normpath(os.path.join(root, mr))
+        out[mr] = locked_versions(d, disc.repo_for(d))
+    return out
 
 
 def _read_plans(plan_files: list[str], root: str, errors: list, counted: list) -> list:

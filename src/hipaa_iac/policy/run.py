@@ -68,20 +68,37 @@ def _guarded(ev, r: Resource, policy_id: str, errors: list | None):
         return Verdict(UNK, msg)
 
 
-def with_provider_defaults(r: Resource, defaults: list | None) -> Resource:
-    """The resource as the policy judges it: an argument left unset (or null) whose provider default changed
-    between provider versions (`metadata.provider_defaults`) is unknown with the entry's reason, never read as
-    either default. A plan holds the value the provider chose, so plan resources are judged as they are."""
+def with_provider_defaults(r: Resource, defaults: list | None, versions: dict | None = None) -> tuple[Resource, list]:
+    """The resource as the policy judges it, and notes for its message. An argument left unset (or null) whose
+    provider default changed between provider versions (`metadata.provider_defaults`) takes the default of
+    the provider version its root module is locked to (.terraform.lock.hcl, provider_versions.py), said in a
+    note; without a lock it is unknown with the entry's reason, never read as either default. A plan holds
+    the value the provider chose, so plan resources are judged as they are."""
     if not defaults or r.source == "plan":
-        return r
+        return r, []
     missing = [d for d in defaults if r.attributes.get(d["attribute"]) is None]
     if not missing:
-        return r
+        return r, []
     import dataclasses
+    from ..provider_versions import LOCK_FILE, default_for
+    from .phrases import hcl
     attrs = dict(r.attributes)
+    notes = []
     for d in missing:
-        attrs[d["attribute"]] = Unknown(f"not set, and {d['reason']}")
-    return dataclasses.replace(r, attributes=attrs)
+        picked = default_for(d, versions or {}) if d.get("values") else None
+        if picked is not None:
+            _, value, version = picked
+            attrs[d["attribute"]] = value
+            notes.append(f"{d['attribute']} is not set: {d['provider']} {version} ({LOCK_FILE}) defaults it to "
+                         f"{hcl(value)}")
+        else:
+            attrs[d["attribute"]] = Unknown(f"not set, and {d['reason']}")
+    return dataclasses.replace(r, attributes=attrs), notes
+
+
+def _judged(ev, r: Resource, p, errors: list | None, defaults, versions):
+    judged, notes = with_provider_defaults(r, defaults, versions)
+    return _guarded(ev, judged, p.id, errors), notes
 
 
 def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | None = None) -> list[dict]:
@@ -93,6 +110,7 @@ def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | 
     if config is not None and config.scope == "phi-path":
         in_scope = graph.reachable(phi_resources(graph, config.phi_tags))
     results: list[dict] = []
+    notes_of: dict[tuple, list[str]] = {}  # (policy, resource, root) -> what a provider default decided
     for p in policies:
         meta = p.meta
         definition = apply_parameters(p.definition, meta, config)
@@ -103,8 +121,15 @@ def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | 
                 pairs = run_engine(meta, graph, candidates, config)
             else:
                 defaults = meta.get("provider_defaults")
-                pairs = [(r, _guarded(ev, with_provider_defaults(r, defaults), p.id, errors))
-                         for r in candidates if r.action != "delete"]
+                locks = getattr(graph, "provider_versions", {})
+                pairs = []
+                for r in candidates:
+                    if r.action == "delete":
+                        continue
+                    v, notes = _judged(ev, r, p, errors, defaults, locks.get(r.module_root))
+                    if notes:
+                        notes_of[(p.id, r.address, r.module_root)] = notes
+                    pairs.append((r, v))
         except Exception as e:  # the policy as a whole failed: reported once, the other policies still run
             if errors is not None:
                 errors.append(ScanError(p.file if hasattr(p, "file") else p.id, None,
@@ -115,7 +140,10 @@ def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | 
                 continue
             if in_scope is not None and r.address not in in_scope:
                 continue
-            results.append(make_result(p, r, v))
+            res = make_result(p, r, v)
+            for note in notes_of.get((p.id, r.address, r.module_root), ()):
+                res["message"] += f" ({note})"
+            results.append(res)
     results.sort(key=lambda x: (x["file"] or "", x["line"] or 0, x["policy_id"], x["resource"]))
     return results
 

@@ -54,8 +54,18 @@ class Metadata(BaseModel):
         if not v:
             raise ValueError("expected a non-empty list of {attribute, reason, source}")
         for i, d in enumerate(v):
-            if not isinstance(d, dict) or set(d) != {"attribute", "reason", "source"}:
-                raise ValueError(f"[{i}]: expected exactly the keys attribute, reason, source")
+            keys = set(d) if isinstance(d, dict) else set()
+            if keys not in ({"attribute", "reason", "source"}, {"attribute", "reason", "source", "provider", "values"}):
+                raise ValueError(f"[{i}]: expected the keys attribute, reason, source (and, to decide by the locked "
+                                 "provider version, provider and values)")
+            if "values" in d:
+                if not re.fullmatch(r"[a-z0-9_-]+/[a-z0-9_-]+", str(d["provider"])):
+                    raise ValueError(f"[{i}].provider: a provider source such as hashicorp/aws")
+                cases = d["values"]
+                if not isinstance(cases, list) or not cases or not all(
+                        isinstance(c, dict) and len(c) == 2 and "value" in c and (set(c) - {"value"}) <= {"below", "from"}
+                        and re.fullmatch(r"\d+\.\d+\.\d+", str(c.get("below", c.get("from")))) for c in cases):
+                    raise ValueError(f"[{i}].values: a list of {{below: X.Y.Z, value: V}} / {{from: X.Y.Z, value: V}}")
             if not isinstance(d["attribute"], str) or not re.fullmatch(r"[a-z_][a-z0-9_]*", d["attribute"]):
                 raise ValueError(f"[{i}].attribute: a top-level argument name")
             for k in ("reason", "source"):
