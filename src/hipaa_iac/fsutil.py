@@ -11,37 +11,22 @@ def atomic_write(path: str, content: str | bytes, durable: bool = True) -> None:
     """durable=False is for cache entries, which a crash may lose (a lost entry is a miss): no fsync, and
     the fewest system calls (the entry keeps mkstemp's private 0600 mode; the directory is created only
     when missing), so a cold scan does not pay for its cache."""
-    if not durable:
-        _cache_write(path, content if isinstance(content, bytes) else content.encode("utf-8", "replace"))
-        return
-    directory = os.path.dirname(os.path.abspath(path)) or "."
-    os.makedirs(directory, exist_ok=True)
     # "replace": a lone surrogate (from a hostile name) can never make a report unwritable
     data = content.encode("utf-8", "replace") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(prefix=".hipaa-iac-", suffix=".tmp", dir=directory)
-    try:
+    mode = None
+    if durable:
         try:  # the mode a plain open() would give (mkstemp makes 0600), or the replaced file's own
             mode = os.stat(path).st_mode & 0o7777
         except OSError:
             umask = os.umask(0)
             os.umask(umask)
             mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _replace(path, data, mode, durable)
 
 
-def _cache_write(path: str, data: bytes) -> None:
+def _replace(path: str, data: bytes, mode: int | None, durable: bool) -> None:
+    """Write `data` to a temporary file beside `path` (its directory created when missing), then rename it
+    over `path`; the temporary file never survives a failure."""
     directory = os.path.dirname(os.path.abspath(path)) or "."
     try:
         fd, tmp = tempfile.mkstemp(prefix=".hipaa-iac-", suffix=".tmp", dir=directory)
@@ -49,8 +34,13 @@ def _cache_write(path: str, data: bytes) -> None:
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".hipaa-iac-", suffix=".tmp", dir=directory)
     try:
+        if mode is not None:
+            os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
