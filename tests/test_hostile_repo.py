@@ -740,7 +740,8 @@ def test_cache_configuration_and_pack_are_part_of_the_key(tmp_path, monkeypatch)
     pack = tmp_path / "pack"
     shutil.copytree(default_policy_dir(), pack)
     ebs = pack / "aws" / "HIPAA_AWS_EBS_001.yaml"
-    ebs.write_text(ebs.read_text().replace("    value: true\n", "    value: false\n", 1))
+    head, sep, definition = ebs.read_text().partition("\ndefinition:\n")  # the policy's own (not a context's)
+    ebs.write_text(head + sep + definition.replace("    value: true\n", "    value: false\n", 1))
     r = _assert_cached_equals_uncached(root, cache, monkeypatch, policy_dir=str(pack))
     assert _statuses(r) == [("aws_ebs_volume.v", "passed")]  # the edited pack's verdict, not the cached one
     assert _statuses(_execute(root, cache, monkeypatch)) == [("aws_ebs_volume.v", "failed")]
