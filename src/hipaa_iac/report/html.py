@@ -8,23 +8,22 @@ page fits a phone's width (wide tables scroll inside their own box) and prints w
 each major section. Reporters never evaluate: every number here is counted from `report`.
 The wording is "supports evidence for", never a claim of compliance: a scan of infrastructure code is
 one input to an assessment, not the assessment.
+
+Layout: this module renders the page and its opening sections (summary, findings, matrices);
+report/html_sections.py the closing ones; report/html_page.py holds escaping, style, script and template.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
-from html import escape
 from typing import Any
 
 from hipaa_iac.controls import load_controls, sort_key
+from hipaa_iac.report.html_page import _CSS, _JS, _PAGE, _script_json, e
+from hipaa_iac.report.html_sections import (EXPIRING_DAYS, _coverage, _footer, _location, _policy_index, _problems,
+                                           _waivers)
+from hipaa_iac.vocab import SEVERITIES, STATUSES, STATUSES_WORST_FIRST  # noqa: F401
 
-from hipaa_iac.vocab import SEVERITIES, STATUSES, STATUSES_WORST_FIRST  # noqa: E402,F401
-EXPIRING_DAYS = 30
-
-
-def e(value: Any) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return escape("" if value is None else str(value), quote=True)
+__all__ = ["EXPIRING_DAYS", "e", "present_clouds", "render", "verdict"]
 
 
 def render(report: dict, policies: dict[str, dict], *, today: dt.date | None = None) -> str:
@@ -250,11 +249,6 @@ def _matrix(section_id: str, heading: str, kind: str, attr: str, table: dict[str
             f'</tr></thead><tbody>{"".join(rows)}</tbody></table></div></section>')
 
 
-def _location(r: dict) -> str:
-    file, line = r.get("file") or "", r.get("line")
-    return f"{file}:{line}" if line is not None else file
-
-
 def _drilldown(results: list[dict], supporting: list[str]) -> str:
     if not results:
         return (f'<details><summary>0 results</summary><p class="muted">No resource in this scan was judged '
@@ -273,240 +267,3 @@ def _drilldown(results: list[dict], supporting: list[str]) -> str:
             '<div class="scroll"><table class="inner"><thead><tr><th>status</th><th>severity</th><th>policy</th><th>resource</th>'
             f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows}</tbody></table></div></details>')
 
-
-def _expiry_state(expires: Any, today: dt.date) -> tuple[str, str]:
-    if not expires:
-        return "", "no expiry"
-    try:
-        day = dt.date.fromisoformat(str(expires)[:10])
-    except ValueError:
-        return "", str(expires)
-    if day < today:
-        return "expired", f"{day.isoformat()} (expired)"
-    if (day - today).days <= EXPIRING_DAYS:
-        return "expiring", f"{day.isoformat()} (expires within {EXPIRING_DAYS} days)"
-    return "", day.isoformat()
-
-
-def _waivers(results: list[dict], warnings: list[dict], today: dt.date) -> str:
-    expired_warnings = [w for w in warnings if "expired" in str(w.get("message", "")).lower()]
-    expired_sources = {f"{w.get('file')}:{w.get('line')}" for w in expired_warnings}
-    rows = []
-    for r in results:
-        sup = r.get("suppression")
-        if r.get("status") != "suppressed" and not sup:
-            continue
-        sup = sup or {}
-        cls, expires = _expiry_state(sup.get("expires"), today)
-        if sup.get("source") in expired_sources:
-            cls, expires = "expired", f"{sup.get('expires') or '-'} (reported expired)"
-        rows.append(
-            f'<tr class="waiver {cls}" data-policy="{e(r.get("policy_id"))}"'
-            f' data-resource="{e(r.get("resource"))}">'
-            f'<td><code class="pid">{e(r.get("policy_id"))}</code></td>'
-            f'<td><code class="res">{e(r.get("resource"))}</code>'
-            f'<br><code class="loc">{e(_location(r))}</code></td><td>{e(sup.get("kind") or "-")}</td>'
-            f'<td>{e(sup.get("reason") or "-")}</td><td>{e(sup.get("approved_by") or "-")}</td>'
-            f'<td>{e(sup.get("ticket") or "-")}</td><td class="expires">{e(expires)}</td>'
-            f'<td><code>{e(sup.get("source") or "-")}</code></td></tr>')
-    for w in expired_warnings:
-        rows.append(
-            f'<tr class="waiver expired reported" data-source="{e(w.get("file"))}:{e(w.get("line"))}">'
-            f'<td colspan="3">no longer suppresses</td><td colspan="4">{e(w.get("message"))}</td>'
-            f'<td><code>{e(_location(w))}</code></td></tr>')
-    if not rows:
-        rows.append('<tr class="empty"><td colspan="8">No exception, baseline entry or inline waiver '
-                    'applied in this scan.</td></tr>')
-    return ('<section id="waivers"><h2>Exceptions and inline waivers</h2>'
-            '<p class="hint">Every result suppressed by an exceptions file entry, a baseline or an inline '
-            f'comment, judged on {e(today.isoformat())}. Expired entries are highlighted; an expired '
-            'exception no longer suppresses, and its finding is counted as failed.</p>'
-            '<div class="scroll"><table class="waivers"><thead><tr><th>policy</th><th>resource</th><th>kind</th><th>reason</th>'
-            '<th>approved by</th><th>ticket</th><th>expires</th><th>source</th></tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table></div></section>')
-
-
-def _coverage(policies: dict[str, dict], hipaa: dict[str, dict]) -> str:
-    mapped = {c for p in policies.values() for c in (p.get("hipaa") or [])}
-    security = [c for c, v in hipaa.items() if v["rule"] == "security"]
-    supported = [c for c in security if c in mapped]
-    technical_gap = [c for c in security if hipaa[c]["technical"] and c not in mapped]
-    process = [c for c in security if not hipaa[c]["technical"]]
-    other = sorted((c for c in mapped if c not in security), key=lambda c: sort_key("hipaa", c))
-
-    def items(cids: list[str], mark_mapped: bool = False) -> str:
-        if not cids:
-            return '<p class="muted">None.</p>'
-        lis = []
-        for c in cids:
-            v = hipaa.get(c)
-            note = f' <span class="muted">({e(v["note"])})</span>' if v and v.get("note") else ""
-            also = (' <span class="badge b-partial">partly supported by this pack</span>'
-                    if mark_mapped and c in mapped else "")
-            title = v["title"] if v else "(not in the control catalogue)"
-            lis.append(f'<li data-citation="{e(c)}"><code>{e(c)}</code> {e(title)}{note}{also}</li>')
-        return f'<ul class="cols">{"".join(lis)}</ul>'
-
-    return ('<section id="coverage"><h2>Coverage statement</h2>'
-            f'<p>This policy pack supports evidence for <strong>{len(supported)}</strong> of the '
-            f'<strong>{len(security)}</strong> HIPAA Security Rule standards and implementation specifications '
-            '(45 CFR 164.308 to 164.316). A passed result shows that the scanned infrastructure code '
-            'configures the safeguard as the policy describes; it says nothing about resources outside the '
-            'scan, about what runs on them, or about the administrative and physical safeguards below.</p>'
-            f'<h3>Supported by this pack ({len(supported)})</h3>{items(supported)}'
-            f'<h3>Could be supported by infrastructure code, not checked by this pack ({len(technical_gap)})</h3>'
-            '<p>Infrastructure code could support these, but no policy in this pack maps to them: collect '
-            f'evidence another way.</p>{items(technical_gap)}'
-            f'<h3>Needs process evidence outside infrastructure code ({len(process)})</h3>'
-            '<p>Policies, procedures, contracts, training, risk analysis and physical controls: evidence for '
-            f'these comes from the organization, not from this scan.</p>{items(process, mark_mapped=True)}'
-            + (f'<h3>Other provisions cited by this pack ({len(other)})</h3>{items(other)}' if other else "")
-            + '</section>')
-
-
-def _problems(report: dict) -> str:
-    def rows(entries: list[dict]) -> str:
-        return "".join(f'<tr><td><code>{e(_location(x))}</code></td><td>{e(x.get("message"))}</td></tr>'
-                       for x in entries)
-    errors, warnings = report.get("errors") or [], report.get("warnings") or []
-    parts = ['<section id="findings-errors"><h2>Errors and warnings</h2>']
-    if not errors and not warnings:
-        parts.append('<p class="muted">None: every input was read.</p>')
-    if errors:
-        parts.append(f'<h3>Errors ({len(errors)})</h3><div class="scroll"><table class="errors"><thead><tr>'
-                     f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows(errors)}</tbody></table></div>')
-    if warnings:
-        parts.append(f'<h3>Warnings ({len(warnings)})</h3><div class="scroll"><table class="warnings"><thead><tr>'
-                     f'<th>file:line</th><th>message</th></tr></thead><tbody>{rows(warnings)}</tbody></table></div>')
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def _policy_index(policies: dict[str, dict]) -> str:
-    rows = "".join(
-        f'<tr data-policy="{e(pid)}"><td><code>{e(pid)}</code></td><td>{e(p.get("name"))}</td>'
-        f'<td class="sev sev-{e(str(p.get("severity", "")).lower())}">{e(str(p.get("severity", "")).lower())}</td>'
-        f'<td>{e(p.get("cloud"))}</td><td>{e(p.get("hipaa_category"))}</td>'
-        f'<td>{e(", ".join(p.get("hipaa") or []))}</td><td>{e(", ".join(p.get("nist_800_171") or []))}</td>'
-        f'<td><code>{e(p.get("guideline"))}</code></td></tr>'
-        for pid, p in sorted(policies.items()))
-    return ('<section id="policies"><h2>Policies in the pack</h2>'
-            f'<details><summary>{len(policies)} policies</summary><div class="scroll"><table class="policies"><thead><tr>'
-            '<th>id</th><th>title</th><th>severity</th><th>cloud</th><th>category</th><th>HIPAA</th>'
-            f'<th>NIST SP 800-171 Rev. 2</th><th>documentation</th></tr></thead><tbody>{rows}</tbody></table></div>'
-            '</details></section>')
-
-
-def _footer(report: dict, controls: dict) -> str:
-    tool = report.get("tool") or {}
-    return (f'<footer>Generated by {e(tool.get("name", "hipaa-iac"))} {e(tool.get("version", ""))}, '
-            f'report schema {e(report.get("schema_version", ""))}; control catalogue of '
-            f'{e(controls["version"])} (45 CFR Part 164 Subpart C; NIST SP 800-171 rev2).</footer>')
-
-
-def _script_json(data: Any) -> str:
-    """JSON safe inside <script>: no '<', '>' or '&' characters can close the element."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-_CSS = """
-:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--alt:#f6f8fa;--pass:#1a7f37;--fail:#cf222e;
---unk:#9a6700;--sup:#6e7781;--accent:#0550ae}
-*{box-sizing:border-box}
-body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg);
-margin:0 auto;max-width:1200px;padding:16px 24px}
-h1{font-size:22px;margin:8px 0}h2{font-size:18px;border-bottom:2px solid var(--line);padding-bottom:4px;
-margin-top:28px}h3{font-size:15px;margin:18px 0 6px}
-.lede,.hint,.muted{color:var(--muted)}.hint{margin:4px 0 8px}
-nav a{margin-right:10px;color:var(--accent)}nav button{font:inherit;margin-left:4px;padding:2px 8px;
-border:1px solid var(--line);border-radius:4px;background:var(--alt);cursor:pointer}
-table{border-collapse:collapse;width:100%;margin:6px 0}th,td{border:1px solid var(--line);padding:4px 6px;
-vertical-align:top;text-align:left}thead th{background:var(--alt)}td.num{text-align:right;
-font-variant-numeric:tabular-nums;width:5.5em}
-code{font:12px/1.3 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}code.pid{white-space:nowrap;word-break:normal}
-.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8px 0}.facts dt{font-weight:600}
-.facts dd{margin:0}
-.cards{display:flex;gap:8px;flex-wrap:wrap;margin:10px 0}.card{border:1px solid var(--line);border-radius:6px;
-padding:6px 14px;min-width:100px;border-left-width:6px}.card .n{display:block;font-size:22px;font-weight:700}
-.card .l{color:var(--muted)}.s-passed{border-left-color:var(--pass)}.s-failed{border-left-color:var(--fail)}
-.s-unknown{border-left-color:var(--unk)}.s-suppressed{border-left-color:var(--sup)}.s-errors{border-left-color:#000}
-table.by-severity{width:auto}table.by-severity caption{text-align:left;color:var(--muted);padding:4px 0}
-.banner{padding:8px 12px;border-radius:6px}.incomplete{background:#fff8c5;border:1px solid #d4a72c}
-.matrix tr.row-failed>th.cid{border-left:5px solid var(--fail)}.matrix tr.row-unknown>th.cid{border-left:5px solid var(--unk)}
-.matrix tr.row-passed>th.cid{border-left:5px solid var(--pass)}.matrix tr.row-suppressed>th.cid{border-left:5px solid var(--sup)}
-.matrix tr.row-none>th.cid{border-left:5px solid var(--line)}
-.matrix>tbody>tr.row-failed+tr.drill>td:first-child{border-left:5px solid var(--fail)}
-.matrix>tbody>tr.row-unknown+tr.drill>td:first-child{border-left:5px solid var(--unk)}
-.matrix>tbody>tr.row-passed+tr.drill>td:first-child{border-left:5px solid var(--pass)}
-.matrix>tbody>tr.row-suppressed+tr.drill>td:first-child{border-left:5px solid var(--sup)}
-.matrix>tbody>tr.row-none+tr.drill>td:first-child{border-left:5px solid var(--line)}
-.matrix>tbody>tr:not(.drill)>th,.matrix>tbody>tr:not(.drill)>td{border-bottom:0}
-.c-failed{color:var(--fail);font-weight:600}.c-passed{color:var(--pass)}.c-unknown{color:var(--unk)}
-td.zero{color:var(--muted);font-weight:400}th.cid{white-space:nowrap}.matrix td.title{min-width:14em}
-.matrix>tbody>tr.drill>td{border-top:0;padding-top:0;padding-bottom:6px}
-.matrix>tbody>tr.drill>td:first-child{border-right:0}.matrix>tbody>tr.drill>td+td{border-left:0}details summary{cursor:pointer;color:var(--accent);font-size:12px}
-table.inner{font-size:12px;margin-top:4px}table.inner th,table.inner td{padding:2px 4px}
-.badge{display:inline-block;border-radius:10px;padding:0 7px;font-size:11px;color:#fff;background:var(--sup)}
-.b-passed{background:var(--pass)}.b-failed{background:var(--fail)}.b-unknown{background:var(--unk)}
-.b-partial{background:var(--accent)}
-.sev-critical{color:#8c0000;font-weight:700}.sev-high{color:var(--fail)}.sev-medium{color:var(--unk)}
-.sev-low{color:var(--muted)}
-tr.expired td{background:#ffebe9}tr.expired td.expires{color:var(--fail);font-weight:700}
-tr.expiring td.expires{color:var(--unk);font-weight:600}
-ul.cols{columns:2;column-gap:32px;padding-left:18px}ul.cols li{break-inside:avoid;margin-bottom:2px}
-.scroll{overflow-x:auto;max-width:100%}
-.verdict{padding:10px 14px;border-radius:6px;border:1px solid var(--line);border-left-width:8px;margin:10px 0}
-.v-passed{border-left-color:var(--pass)}.v-failed{border-left-color:var(--fail)}.v-incomplete{border-left-color:#d4a72c}
-ol.flat{padding-left:22px}ol.flat li{margin:0 0 10px;break-inside:avoid}ol.flat p{margin:1px 0}
-.facts dd,.why,.fix,.where{overflow-wrap:anywhere}
-@media (max-width:640px){
- body{padding:8px 10px}h1{font-size:18px}.facts{grid-template-columns:1fr}.facts dd{margin-bottom:4px}
- ul.cols{columns:1}.card{min-width:72px;padding:4px 8px}.matrix td.title{min-width:9em}
- nav a,nav button{display:inline-block;margin:2px 6px 2px 0}
-}
-footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}
-@media print{
- body{max-width:none;padding:0;font-size:10.5pt}.no-print,nav{display:none}
- h2{break-after:avoid}tr,li{break-inside:avoid}thead{display:table-header-group}
- #findings,#hipaa-matrix,#nist-matrix,#waivers,#coverage,#policies{break-before:page}
- .scroll{overflow:visible}.verdict{border-width:2px;border-left-width:8px}
- details>summary{list-style:none;color:var(--fg)}a{color:inherit;text-decoration:none}
- tr.expired td{background:none;border:2px solid var(--fail)}
- .badge{color:var(--fg);background:none;border:1px solid var(--fg)}
- @page{margin:14mm}
-}
-"""
-
-_JS = """
-(function(){
-  function setAll(open){document.querySelectorAll('details').forEach(function(d){d.open=open;});}
-  window.addEventListener('beforeprint',function(){setAll(true);});
-  function download(){
-    var data=JSON.parse(document.getElementById('report-data').textContent);
-    var blob=new Blob([data.csv],{type:'text/csv'});
-    var a=document.createElement('a');a.href=URL.createObjectURL(blob);a.download='hipaa-iac-results.csv';
-    document.body.appendChild(a);a.click();a.remove();}
-  document.querySelectorAll('button[data-action]').forEach(function(b){
-    b.addEventListener('click',function(){var act=b.getAttribute('data-action');
-      if(act==='expand')setAll(true);else if(act==='collapse')setAll(false);else if(act==='csv')download();});
-  });
-})();
-"""
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
-<title>{title}</title>
-<style>{css}</style>
-</head>
-<body>
-{body}
-<script type="application/json" id="report-data">{data}</script>
-<script>{js}</script>
-</body>
-</html>
-"""

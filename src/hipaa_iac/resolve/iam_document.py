@@ -17,7 +17,7 @@ policy_model.go, website/docs/d/iam_policy_document.html.markdown; read 2026-12-
   document's Id wins and the higher Version wins; a source statement's Action/Resource keep the form written,
   its Principal lists are sorted in reverse, condition booleans become strings;
 - `json` is Go's `json.MarshalIndent(doc, "", "  ")`, `minified_json` is `json.Marshal(doc)`: keys of maps
-  sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped as Go escapes them, other characters as UTF-8.
+  sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped as Go escapes them, other characters as UTF-8 (iam_json.py).
 
 A value not known statically in a leaf of the document (Effect, an action, a resource, a principal
 identifier, a condition value, the Id) leaves the text known around it: the result is a `PartialJSON`
@@ -33,6 +33,9 @@ import json
 from typing import Any
 
 from ..model import Unknown, contains_unknown
+from .iam_json import encode
+
+__all__ = ["build", "encode", "render"]
 
 
 class _Refused(Exception):
@@ -53,58 +56,6 @@ def render(attrs: dict, minified: bool = False) -> Any:
     except _Refused as e:
         return Unknown(f"aws_iam_policy_document: {e.reason}", e.refs)
     return encode(doc, minified, leaves)
-
-
-_ESC = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def _str(s: str) -> str:
-    # Go's encoder escapes these (as jsonencode does); other characters are written as UTF-8
-    return "".join(_ESC.get(c, c) for c in json.dumps(s, ensure_ascii=False))
-
-
-def _parts(v: Any, out: list, indent: int | None, level: int) -> None:
-    """Go's json.Marshal / MarshalIndent(v, "", "  ") layout, unknown leaves kept as parts."""
-    if isinstance(v, Unknown):
-        out.append(v)
-        return
-    nl = "" if indent is None else "\n" + " " * (indent * (level + 1))
-    end = "" if indent is None else "\n" + " " * (indent * level)
-    colon = ":" if indent is None else ": "
-    if isinstance(v, dict):
-        if not v:
-            out.append("{}")
-            return
-        out.append("{")
-        for i, (k, x) in enumerate(v.items()):
-            out.append(("," if i else "") + nl + _str(k) + colon)
-            _parts(x, out, indent, level + 1)
-        out.append(end + "}")
-    elif isinstance(v, list):
-        if not v:
-            out.append("[]")
-            return
-        out.append("[")
-        for i, x in enumerate(v):
-            out.append(("," if i else "") + nl)
-            _parts(x, out, indent, level + 1)
-        out.append(end + "]")
-    else:  # the document holds strings only, besides its structure
-        out.append(_str(v if isinstance(v, str) else str(v)))
-
-
-def encode(doc: dict, minified: bool = False, leaves: list | None = None) -> Any:
-    from .functions import PartialJSON, merge_text
-    parts: list = []
-    _parts(doc, parts, None if minified else 2, 0)
-    merged = merge_text(parts)
-    unknowns = [p for p in merged if isinstance(p, Unknown)]
-    if not unknowns:
-        return "".join(merged)
-    where, first = (leaves or [("the document", unknowns[0])])[0]
-    refs = tuple(dict.fromkeys(r for u in unknowns for r in u.refs))
-    return PartialJSON(f"aws_iam_policy_document: {where} is not known statically ({first.reason})", refs,
-                       merged, doc)
 
 
 def _documents(value: Any, where: str) -> list:
