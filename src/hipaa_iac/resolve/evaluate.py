@@ -1,5 +1,5 @@
 """Give expression ASTs values: literals, variables, locals, references, Terraform's functions
-(resolve/functions.py). Whatever cannot be known statically is Unknown with the reason, never a guess.
+(resolve/functions/). Whatever cannot be known statically is Unknown with the reason, never a guess.
 
 Every reference followed while evaluating is recorded in `Scope.collect` (graph edges), whether or not
 its value is known: `bucket = aws_s3_bucket.b.bucket` resolves to the configured name and is still an edge.

@@ -21,7 +21,7 @@ policy_model.go, website/docs/d/iam_policy_document.html.markdown; read 2026-12-
 
 A value not known statically in a leaf of the document (Effect, an action, a resource, a principal
 identifier, a condition value, the Id) leaves the text known around it: the result is a `PartialJSON`
-(resolve/functions.py) whose unknown leaves are kept in place, so policies decide on the known parts; its
+(resolve/functions/core.py) whose unknown leaves are kept in place, so policies decide on the known parts; its
 reason names the first such place. An unknown element of a set goes after the known ones (its place in
 the provider's order is not known). Where the structure itself is not known (the statement blocks, a Sid,
 a principal type, a condition's test or variable, a source document) the text is Unknown with the place and
