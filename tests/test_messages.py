@@ -724,3 +724,41 @@ def test_a_wildcard_path_where_no_element_holds_names_each_and_asks_for_one():
     assert result({"not": d}, {"cfg": [{"log_type": "ADMIN_READ"}, {"log_type": "DATA_READ"}]}) == (
         "passed", 'cfg.0.log_type = "ADMIN_READ" and cfg.1.log_type = "DATA_READ": not the combination the '
                   'policy forbids')
+
+
+def test_not_exists_on_a_wildcard_needs_every_element_as_checkov_does():
+    """checkov 3.3.30, measured: `ip_configuration.*.public_ip_address_id not_exists` passes only when no block
+    has it (a NIC whose second ip_configuration has a public IP fails), like not_contains; exists stays any."""
+    d = leaf("cfg.*.pub", "not_exists")
+    assert result(d, {"cfg": [{"name": "a"}, {"name": "b", "pub": "/x/pip"}]}) == (
+        "failed", 'cfg.1.pub = "/x/pip", but it must be unset')
+    assert result(d, {"cfg": [{"name": "a"}, {"name": "b"}]})[0] == "passed"
+    assert result(leaf("cfg.*.pub", "exists"), {"cfg": [{"name": "a"}, {"name": "b", "pub": "/x"}]})[0] == "passed"
+
+
+def test_an_unknown_under_not_states_the_negated_requirement():
+    """`not: {member within [allUsers, allAuthenticatedUsers]}` unknown must say what the value must NOT be
+    (it said "it must be one of allUsers, ..." before: the opposite of the rule)."""
+    inner = leaf("member", "within", ["allUsers", "allAuthenticatedUsers"])
+    assert result({"not": inner}, {"member": NOVAL}) == (
+        "unknown", U + 'member: ' + NOVAL.reason + ' (it must not be one of "allUsers", "allAuthenticatedUsers")'
+        + HINT)
+    # not (a exists or b exists): neither may be set
+    both = {"not": {"or": [leaf("a", "exists"), leaf("b", "equals", "x")]}}
+    assert result(both, {"b": NOVAL})[1] == U + "b: " + NOVAL.reason + ' (it must not be "x")' + HINT
+
+
+def test_credential_values_are_never_printed_even_when_terraform_does_not_mark_them():
+    """A literal password or SAS token in the configuration is not marked sensitive by Terraform; messages name
+    the argument, never its value (top-level, nested, inside a printed block)."""
+    assert result(leaf("sas_key", "not_exists"), {"sas_key": "sv=2024&sig=abc"}) == (
+        "failed", "sas_key is set (a credential: value not shown), but it must be unset")
+    assert result(leaf("mount.0.blob.0.account_key", "not_exists"),
+                  {"mount": [{"blob": [{"account_key": "k3y=="}]}]})[1] == (
+        "mount.0.blob.0.account_key is set (a credential: value not shown), but it must be unset")
+    status, msg = result(leaf("mount", "length_equals", 0), {"mount": [{"blob": [{"account_name": "a",
+                                                                                 "sas_key": "sv=1&sig=x"}]}]})
+    assert status == "failed" and "sig=" not in msg and "sas_key = (not shown)" in msg, msg
+    # ids of keys are not credentials
+    assert result(leaf("kms_key_id", "equals", "k"), {"kms_key_id": "arn:aws:kms:us-east-1:1:key/x"})[1] == (
+        'kms_key_id = "arn:aws:kms:us-east-1:1:key/x", but it must be "k"')

@@ -53,6 +53,16 @@ AWS_CUSTOMER_MANAGED_KEY_TYPES = ("aws_kms_key", "aws_kms_replica_key", "aws_kms
 AWSCC_CUSTOMER_MANAGED_KEY_TYPES = AWS_CUSTOMER_MANAGED_KEY_TYPES + ("awscc_kms_key",)
 
 
+# Argument names that hold credentials (passwords, keys, SAS and API tokens, connection strings): their values
+# are never printed in a message, whether or not Terraform marks them sensitive (a literal in the configuration
+# is not marked). Matched against one name segment, case-insensitively (policy/phrases.is_secret_name).
+SECRET_NAME_REGEX = (r"(?i)^(password|passwd|secret|token|sas|sas_key|sas_token|sas_url|account_key|access_key|"
+                     r"secret_key|private_key|primary_key|secondary_key|api_key|client_secret|connection_string|"
+                     r"secret_string|secret_binary|auth_token|admin_password|master_password|storage_account_access_key"
+                     r"|.*_(password|passwd|secret|token|sas_key|sas_token|access_key|account_key|private_key|api_key|"
+                     r"connection_string))$")
+
+
 def severity_rank(severity: str) -> int:
     """0 (low) to 3 (critical); an unknown word ranks lowest."""
     return SEVERITY_RANK.get(severity.lower(), 0)

@@ -200,7 +200,7 @@ class DefinitionEvaluator:
         value = node.get("value")
         matches = resolve_path(r.attributes, path)
         allowed_refs = self.compliant_refs.get(path)
-        need_all = op == "not_contains"
+        need_all = op in ("not_contains", "not_exists")  # checkov: every match must hold for these
         states: list[Verdict] = []
         for cpath, v in matches:
             states.append(self._leaf(r, path, cpath, op, value, v, allowed_refs))

@@ -13,7 +13,7 @@ from typing import Any
 from ..model import Unknown, UnknownBlock
 
 from .phrases import (MAX_LIST, MAX_VALUE, _SELF_EVIDENT, _alternatives, _join, hcl,  # noqa: F401
-                      phrase)  # (re-exported: hcl, phrase)
+                      hide_secrets, is_secret_name, phrase)  # (re-exported: hcl, phrase)
 
 
 def _is_sensitive(r, path: str) -> bool:
@@ -42,6 +42,10 @@ def fact(v) -> str:
         return f"{path} is not set"
     if _is_sensitive(r, path):
         return f"{path} is set (sensitive)"
+    segments = [p for p in path.split(".") if p and not p.isdigit() and p != "*"]
+    if segments and is_secret_name(segments[-1]) and not isinstance(value, Unknown) and value not in ("", [], {}):
+        return f"{path} is set (a credential: value not shown)"
+    value = hide_secrets(value)
     if isinstance(value, UnknownBlock):
         return f"{path}: {value.unknown.reason}"
     if isinstance(value, Unknown):
@@ -240,32 +244,35 @@ def why_true(v) -> str:
     return v.what
 
 
-def why_unknown(v, note: bool = True) -> str:
+def why_unknown(v, note: bool = True, neg: bool = False) -> str:
+    """What is missing, and what the value must be. Under `not` (neg) the requirement is the negation of the
+    condition's own (`not: {x within [a, b]}` unknown: "it must not be one of a, b"; De Morgan for and/or)."""
     if v.kind == "leaf":
         if v.what:
             return v.what
         u = v.unknown
         reason = u.reason if u is not None else "not known statically"
-        return f"{v.path}: {reason} (it must {phrase(v.op, v.value, v.negated)})"
+        return f"{v.path}: {reason} (it must {phrase(v.op, v.value, v.negated != neg)})"
     if v.kind == "not":
-        return why_unknown(v.children[0], note)
+        return why_unknown(v.children[0], note, not neg)
     if v.kind in ("and", "or"):
+        joiner = v.kind if not neg else ("and" if v.kind == "or" else "or")
         parts: dict[tuple, list] = {}
         for c in v.children:
             if c.kind == "leaf" and not c.what:
                 key = (c.path, c.unknown.reason if c.unknown is not None else "")
                 parts.setdefault(key, []).append(c)
             else:
-                parts.setdefault(("", why_unknown(c, False)), [])
+                parts.setdefault(("", why_unknown(c, False, neg)), [])
         out = []
         for (path, reason), items in parts.items():
             if not items:
                 out.append(reason)
                 continue
-            req = _alternatives([phrase(x.op, x.value, x.negated) for x in items], v.kind)
+            req = _alternatives([phrase(x.op, x.value, x.negated != neg) for x in items], joiner)
             out.append(f"{path}: {reason or 'not known statically'} (it must {req})")
         text = _summarize(out, "; ", "and")
-        others = [c for c in v.alts if c.state == "F"] if v.kind == "or" and note else []
+        others = [c for c in v.alts if c.state == "F"] if v.kind == "or" and note and not neg else []
         if others:  # the alternatives that were decided do not hold
             text += f"; the other alternatives do not hold ({_facts(others, False)})"
         return text

@@ -23,7 +23,37 @@ def hcl(v: Any, limit: int = MAX_VALUE) -> str:
     return text
 
 
+_SECRET_NAME = None
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether an argument name (one path segment) holds a credential (vocab.SECRET_NAME_REGEX)."""
+    global _SECRET_NAME
+    if _SECRET_NAME is None:
+        from ..vocab import SECRET_NAME_REGEX
+        _SECRET_NAME = re.compile(SECRET_NAME_REGEX)
+    return isinstance(name, str) and _SECRET_NAME.match(name) is not None
+
+
+class _Hidden:
+    """A credential's value in a printed structure: written `(not shown)`."""
+
+
+HIDDEN = _Hidden()
+
+
+def hide_secrets(v: Any) -> Any:
+    """The value with every entry under a credential-named key replaced by HIDDEN (nested blocks included)."""
+    if isinstance(v, dict):
+        return {k: (HIDDEN if is_secret_name(k) and v[k] not in (None, "") else hide_secrets(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [hide_secrets(x) for x in v]
+    return v
+
+
 def _hcl(v: Any) -> str:
+    if v is HIDDEN:
+        return "(not shown)"
     if v is None:
         return "null"
     if isinstance(v, bool):
