@@ -24,7 +24,6 @@ Standard library only.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from urllib.parse import quote
