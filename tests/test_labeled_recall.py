@@ -17,7 +17,7 @@ CORPUS = labeled.default_corpus()
 # is now unknown (the provider version decides, HIPAA_AWS_REDSHIFT_002 metadata.provider_defaults), not failed.
 # Ceilings 0: every failed result on a labeled negative in the label's category is fixed or listed in
 # benchmarks/labeled-exclusions.yaml with the reason hipaa-iac is stricter (issue 13).
-FLOORS = {"kics": 91.0, "trivy": 93.5}
+FLOORS = {"kics": 91.0, "trivy": 94.4}
 CEILINGS = {"kics": 0, "trivy": 0}
 
 
