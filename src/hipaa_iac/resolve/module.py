@@ -241,16 +241,23 @@ class ModuleInstance(ReferencesMixin, ModuleCallsMixin, InstancesMixin, Emission
         attr = self.locals.get(name)
         if attr is None:
             return Unknown(f"local.{name} is not declared"), set()
-        key = "local." + name
-        if key in self._in_progress:
+        got = self._evaluate_once("local." + name, attr)
+        if got is None:
             return Unknown(f"local.{name} refers to itself"), set()
+        self._local_cache[name] = got
+        return got
+
+    def _evaluate_once(self, key: str, attr) -> tuple[Any, set] | None:
+        """The value of a local's or an output's expression and the references it followed; None while `key`
+        is being evaluated (it refers to itself, which Terraform rejects)."""
+        if key in self._in_progress:
+            return None
         self._in_progress.add(key)
         collect: set = set()
         try:
             value = self.eval(attr.expr, self.scope(collect=collect))
         finally:
             self._in_progress.discard(key)
-        self._local_cache[name] = (value, collect)
         return value, collect
 
     def _within_budget(self, kind: str, items: list, block: Block, addr: str) -> list:

@@ -151,15 +151,10 @@ class ReferencesMixin:
         attr = self.outputs.get(name)
         if attr is None:
             return Unknown(f"{self.prefix} has no output {name!r}"), set()
-        key = "output." + name
-        if key in self._in_progress:
+        got = self._evaluate_once("output." + name, attr)
+        if got is None:
             return Unknown(f"output {name} refers to itself"), set()
-        self._in_progress.add(key)
-        collect: set = set()
-        try:
-            value = self.eval(attr.expr, self.scope(collect=collect))
-        finally:
-            self._in_progress.discard(key)
+        value, collect = got
         if name in self._sensitive_outputs:
             collect.add(SENSITIVE_MARK)
         self._output_cache[name] = (value, collect)
