@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from typing import Any
 
 from ..model import Resource, Unknown
 from .evaluate import FALSE, NA, TRUE, UNK, Verdict
@@ -261,15 +262,22 @@ def eligible_verdict(index: EligibleIndex, r: Resource) -> Verdict:
     return Verdict(FALSE, msg)
 
 
+def _credential_values(r: Resource, name: str) -> list[tuple[str, Any]]:
+    """(path, value) of a credential argument: a top-level name, or a dotted path into nested blocks
+    (`os_profile.admin_password`, `user_accounts.*.password`: every block is looked at)."""
+    if "." not in name:
+        return [(name, r.attributes[name])] if name in r.attributes else []
+    from .attributes import _MISSING, resolve_path
+    return [(p, v) for p, v in resolve_path(r.attributes, name) if v is not _MISSING and v is not None]
+
+
 def literal_secret_verdict(attributes: list[str], r: Resource) -> Verdict:
     if r.tainted:
         return Verdict(UNK, f"its file could not be read ({r.tainted})")
     found_any = False
-    for name in attributes:
-        if name not in r.attributes:
-            continue
+    for path, v in (pv for attr in attributes for pv in _credential_values(r, attr)):
+        name = path
         found_any = True
-        v = r.attributes[name]
         if r.source == "plan":
             return Verdict(UNK, f"{name}: a plan does not show whether the value was written in the configuration",
                            name)
