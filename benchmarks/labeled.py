@@ -170,12 +170,9 @@ def unmatched_exclusions(corpus: Path, exclusions: list[dict]) -> list[str]:
 
 
 # ----------------------------------------------------------------------------------------------- scanning
-def scan_file(path: Path) -> tuple[list[dict], list[dict]]:
-    """(resources with file/line/end_line, results) of one file, scanned alone with the real command line."""
+def scan_results(path: Path) -> list[dict]:
+    """The results of scanning `path` (a file or a directory) alone with the real command line, in-process."""
     from hipaa_iac.cli import app
-    from hipaa_iac.graph_dump import dump
-    from hipaa_iac.load import LoadOptions, load
-    graph = dump(load([str(path)], LoadOptions()))
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "report.json")
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -184,8 +181,18 @@ def scan_file(path: Path) -> tuple[list[dict], list[dict]]:
                     prog_name="hipaa-iac")
             except SystemExit:
                 pass
-        report = json.loads(Path(out).read_text(encoding="utf-8")) if os.path.exists(out) else {"results": []}
-    return graph["resources"], report["results"]
+        try:
+            return json.loads(Path(out).read_text(encoding="utf-8")).get("results", [])
+        except (OSError, ValueError):
+            return []
+
+
+def scan_file(path: Path) -> tuple[list[dict], list[dict]]:
+    """(resources with file/line/end_line, results) of one file, scanned alone with the real command line."""
+    from hipaa_iac.graph_dump import dump
+    from hipaa_iac.load import LoadOptions, load
+    graph = dump(load([str(path)], LoadOptions()))
+    return graph["resources"], scan_results(path)
 
 
 def block_of(resources: list[dict], file: str, line: int) -> list[str]:
