@@ -53,8 +53,8 @@ def locked_versions(directory: str, repo: str | None = None) -> dict[str, str]:
     return out
 
 
-def default_for(entry: dict, versions: dict[str, str]) -> tuple[bool, object, str] | None:
-    """(True, value, version) when the locked version of the entry's provider picks one of its `values`
+def default_for(entry: dict, versions: dict[str, str]) -> tuple[object, str] | None:
+    """(value, version) when the locked version of the entry's provider picks one of its `values`
     ({below: V, value: X} / {from: V, value: X}); None when there is no lock, or no entry matches."""
     provider = (entry.get("provider") or "").lower()
     version = versions.get(provider)
@@ -63,7 +63,7 @@ def default_for(entry: dict, versions: dict[str, str]) -> tuple[bool, object, st
         return None
     for case in entry.get("values") or []:
         if "below" in case and vt < (version_tuple(str(case["below"])) or (0, 0, 0)):
-            return True, case["value"], version
+            return case["value"], version
         if "from" in case and vt >= (version_tuple(str(case["from"])) or (10 ** 9, 0, 0)):
-            return True, case["value"], version
+            return case["value"], version
     return None

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from ..model import Unknown
+from ..vocab import SECRET_NAME_REGEX
 
 MAX_VALUE = 80
 MAX_LIST = 6
@@ -23,15 +24,11 @@ def hcl(v: Any, limit: int = MAX_VALUE) -> str:
     return text
 
 
-_SECRET_NAME = None
+_SECRET_NAME = re.compile(SECRET_NAME_REGEX)
 
 
 def is_secret_name(name: str) -> bool:
     """Whether an argument name (one path segment) holds a credential (vocab.SECRET_NAME_REGEX)."""
-    global _SECRET_NAME
-    if _SECRET_NAME is None:
-        from ..vocab import SECRET_NAME_REGEX
-        _SECRET_NAME = re.compile(SECRET_NAME_REGEX)
     return isinstance(name, str) and _SECRET_NAME.match(name) is not None
 
 

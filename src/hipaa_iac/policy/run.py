@@ -85,20 +85,15 @@ def with_provider_defaults(r: Resource, defaults: list | None, versions: dict | 
     attrs = dict(r.attributes)
     notes = []
     for d in missing:
-        picked = default_for(d, versions or {}) if d.get("values") else None
+        picked = default_for(d, versions or {})
         if picked is not None:
-            _, value, version = picked
+            value, version = picked
             attrs[d["attribute"]] = value
             notes.append(f"{d['attribute']} is not set: {d['provider']} {version} ({LOCK_FILE}) defaults it to "
                          f"{hcl(value)}")
         else:
             attrs[d["attribute"]] = Unknown(f"not set, and {d['reason']}")
     return dataclasses.replace(r, attributes=attrs), notes
-
-
-def _judged(ev, r: Resource, p, errors: list | None, defaults, versions):
-    judged, notes = with_provider_defaults(r, defaults, versions)
-    return _guarded(ev, judged, p.id, errors), notes
 
 
 def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | None = None) -> list[dict]:
@@ -110,7 +105,6 @@ def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | 
     if config is not None and config.scope == "phi-path":
         in_scope = graph.reachable(phi_resources(graph, config.phi_tags))
     results: list[dict] = []
-    notes_of: dict[tuple, list[str]] = {}  # (policy, resource, root) -> what a provider default decided
     for p in policies:
         meta = p.meta
         definition = apply_parameters(p.definition, meta, config)
@@ -118,30 +112,26 @@ def evaluate_policies(graph: Graph, policies: list, config=None, errors: list | 
             ev = DefinitionEvaluator(graph, meta, definition)
             candidates = ev.candidates()
             if meta.get("engine"):
-                pairs = run_engine(meta, graph, candidates, config)
+                judged = [(r, v, ()) for r, v in run_engine(meta, graph, candidates, config)]
             else:
                 defaults = meta.get("provider_defaults")
-                locks = getattr(graph, "provider_versions", {})
-                pairs = []
+                judged = []
                 for r in candidates:
-                    if r.action == "delete":
-                        continue
-                    v, notes = _judged(ev, r, p, errors, defaults, locks.get(r.module_root))
-                    if notes:
-                        notes_of[(p.id, r.address, r.module_root)] = notes
-                    pairs.append((r, v))
+                    if r.action != "delete":
+                        seen, notes = with_provider_defaults(r, defaults, graph.provider_versions.get(r.module_root))
+                        judged.append((r, _guarded(ev, seen, p.id, errors), notes))
         except Exception as e:  # the policy as a whole failed: reported once, the other policies still run
             if errors is not None:
                 errors.append(ScanError(p.file if hasattr(p, "file") else p.id, None,
                                         f"{p.id}: {internal_error(e, 'evaluate')}"))
             continue
-        for r, v in pairs:
+        for r, v, notes in judged:
             if v.state == NA:
                 continue
             if in_scope is not None and r.address not in in_scope:
                 continue
             res = make_result(p, r, v)
-            for note in notes_of.get((p.id, r.address, r.module_root), ()):
+            for note in notes:  # what a provider default decided
                 res["message"] += f" ({note})"
             results.append(res)
     results.sort(key=lambda x: (x["file"] or "", x["line"] or 0, x["policy_id"], x["resource"]))
