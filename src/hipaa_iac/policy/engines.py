@@ -275,8 +275,7 @@ def literal_secret_verdict(attributes: list[str], r: Resource) -> Verdict:
     if r.tainted:
         return Verdict(UNK, f"its file could not be read ({r.tainted})")
     found_any = False
-    for path, v in (pv for attr in attributes for pv in _credential_values(r, attr)):
-        name = path
+    for name, v in (pv for attr in attributes for pv in _credential_values(r, attr)):
         found_any = True
         if r.source == "plan":
             return Verdict(UNK, f"{name}: a plan does not show whether the value was written in the configuration",
