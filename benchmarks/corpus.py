@@ -239,8 +239,8 @@ def analyse(item: tuple[str, str, Path], rec: dict, out_file: str, corpus: Path)
         # a report is evidence that travels: it names files relative to the scan, never where the runner
         # keeps them (the corpus' absolute location stands for any path of the machine). `scan.roots` echoes
         # the command line, the user's own words.
-        if isinstance(report, dict) and str(corpus.parent) in json.dumps(
-                {k: v for k, v in report.items() if k != "scan"}):
+        where = str(corpus.parent)
+        if isinstance(report, dict) and text.count(where) > json.dumps(report.get("scan")).count(where):
             row["absolute_path"] = True
     except (OSError, ValueError):
         pass
